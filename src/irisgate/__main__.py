@@ -1,0 +1,3 @@
+from irisgate.cli import app
+
+app()
