@@ -1,1 +1,15 @@
+"""Persistence behind one interface: SQLite (default) and PostgreSQL, via SQLAlchemy Core + Alembic."""
 
+from irisgate.store.engine import default_store_url, normalize_store_url
+from irisgate.store.records import KeyRecord, ProviderRecord, RequestLogRecord, utc_now
+from irisgate.store.store import Store
+
+__all__ = [
+    "KeyRecord",
+    "ProviderRecord",
+    "RequestLogRecord",
+    "Store",
+    "default_store_url",
+    "normalize_store_url",
+    "utc_now",
+]

@@ -1,0 +1,124 @@
+"""`irisgate serve | simulate | config check | version`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from irisgate import __version__
+from irisgate.config import ConfigError, GatewayConfig, load_config, redact_secret
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="irisgate: one OpenAI-compatible API for media generation.",
+)
+config_app = typer.Typer(no_args_is_help=True, help="Inspect the configuration file.")
+app.add_typer(config_app, name="config")
+console = Console(stderr=True)
+
+CONFIG_NAMES = ("config.json", "config.yaml", "config.yml")
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="JSON or YAML config file (default: $IRISGATE_CONFIG, else config.* in the app dir).",
+    ),
+]
+AppDirOption = Annotated[
+    Path, typer.Option("--app-dir", help="Where irisgate keeps its SQLite store and state.")
+]
+
+
+def find_config(config: Path | None, app_dir: Path) -> Path | None:
+    if config is not None:
+        return config
+    if os.environ.get("IRISGATE_CONFIG"):
+        return Path(os.environ["IRISGATE_CONFIG"])
+    return next((app_dir / name for name in CONFIG_NAMES if (app_dir / name).is_file()), None)
+
+
+def load_or_exit(path: Path | None) -> GatewayConfig:
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        console.print(f"[bold red]Configuration error[/] in {path}: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    for field in config.ignored_fields:
+        console.print(f"[yellow]note[/]: {field} is not used by irisgate and was ignored", highlight=False)
+    return config
+
+
+@app.command()
+def serve(
+    config: ConfigOption = None,
+    app_dir: AppDirOption = Path("./data"),
+    host: Annotated[
+        str, typer.Option(help="Interface to bind; keep 127.0.0.1 unless clients are trusted.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8080,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Run the gateway (the unified /v1 API and /health)."""
+    import uvicorn
+
+    from irisgate.server.app import ENV_APP_DIR, ENV_CONFIG
+    from irisgate.server.gateway import GatewaySettings, prepare_store
+
+    config_path = find_config(config, app_dir)
+    settings = GatewaySettings(config=load_or_exit(config_path), app_dir=app_dir.resolve())
+    asyncio.run(prepare_store(settings))
+    os.environ[ENV_CONFIG] = str(config_path.resolve()) if config_path else ""
+    os.environ[ENV_APP_DIR] = str(settings.app_dir)
+    providers = ", ".join(sorted(settings.config.providers)) or "none configured"
+    console.print(
+        f"irisgate {__version__} on http://{host}:{port}  (providers: {providers}; data: {settings.app_dir})"
+    )
+    uvicorn.run(
+        "irisgate.server.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        log_level=log_level,
+        access_log=False,
+        timeout_graceful_shutdown=30,
+    )
+
+
+@config_app.command("check")
+def config_check(path: Annotated[Path, typer.Argument(help="The config file to validate.")]) -> None:
+    """Validate a config file (env references included) and show what it configures, secrets redacted."""
+    config = load_or_exit(path)
+    table = Table("provider", "base URL", "key", "secret", "models", "weight", "enabled")
+    for provider in config.providers.values():
+        for key in provider.keys:
+            secret = f"env.{key.env_var}" if key.env_var else redact_secret(key.secret)
+            table.add_row(
+                provider.name,
+                provider.network.base_url,
+                key.name,
+                secret,
+                ", ".join(key.models),
+                f"{key.weight:g}",
+                "yes" if key.enabled else "no",
+            )
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
+    console.print(f"[green]{path} is valid[/]: {len(config.providers)} provider(s)")
+
+
+@app.command()
+def version() -> None:
+    """Print the irisgate version."""
+    print(__version__)

@@ -1,0 +1,113 @@
+"""The validated, immutable configuration objects (what the rest of irisgate reads)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from irisgate.secrets import env_var_of, redact_secret
+
+KNOWN_PROVIDERS: dict[str, str] = {"runware": "Runware", "runway": "Runway ML"}
+DEFAULT_BASE_URLS: dict[str, str] = {
+    "runware": "https://api.runware.ai/v1",
+    "runway": "https://api.dev.runwayml.com",
+}
+DEFAULT_TIMEOUT_SECONDS = 120.0
+DEFAULT_MAX_RETRIES = 2
+MAX_RETRIES_LIMIT = 10
+DEFAULT_RETRY_BACKOFF_INITIAL = 0.5
+DEFAULT_RETRY_BACKOFF_MAX = 5.0
+
+
+def key_id_for(provider: str, name: str) -> str:
+    """Stable id of a file-managed key: uuid5(NAMESPACE_URL, f"file:{provider}:{name}")."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"file:{provider}:{name}"))
+
+
+def _milliseconds(seconds: float) -> int | float:
+    ms = seconds * 1000.0
+    return round(ms) if abs(ms - round(ms)) < 1e-6 else ms
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    base_url: str
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    max_retries: int = DEFAULT_MAX_RETRIES
+    retry_backoff_initial: float = DEFAULT_RETRY_BACKOFF_INITIAL  # seconds
+    retry_backoff_max: float = DEFAULT_RETRY_BACKOFF_MAX  # seconds
+    # Hidden from repr: a header such as Authorization may carry a credential.
+    extra_headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The Bifrost-compatible ``network_config`` object (backoffs as integer milliseconds).
+
+        ``parse_network_config`` accepts this back unchanged.
+        """
+        return {
+            "base_url": self.base_url,
+            "default_request_timeout_in_seconds": self.timeout_seconds,
+            "max_retries": self.max_retries,
+            "retry_backoff_initial": _milliseconds(self.retry_backoff_initial),
+            "retry_backoff_max": _milliseconds(self.retry_backoff_max),
+            "extra_headers": dict(self.extra_headers),
+        }
+
+
+@dataclass(frozen=True)
+class KeyConfig:
+    id: str
+    name: str
+    value_ref: str = field(repr=False)  # exactly as written: "env.NAME" or the literal (then a secret)
+    secret: str = field(repr=False)  # the resolved value
+    models: tuple[str, ...] = ("*",)
+    weight: float = 1.0
+    enabled: bool = True
+
+    def admits(self, model: str) -> bool:
+        return "*" in self.models or model in self.models
+
+    @property
+    def env_var(self) -> str | None:
+        return env_var_of(self.value_ref)
+
+    @property
+    def value_kind(self) -> str:
+        """``"env"`` for an ``env.NAME`` reference, else ``"literal"``."""
+        return "env" if self.env_var is not None else "literal"
+
+    @property
+    def secret_hint(self) -> str | None:
+        """The redacted literal (safe to store and show); ``None`` for an env reference."""
+        return None if self.env_var is not None else redact_secret(self.secret)
+
+    @property
+    def display_value(self) -> str:
+        """What a UI may show: ``"env.NAME"`` or the redacted literal."""
+        return self.value_ref if self.env_var is not None else redact_secret(self.secret)
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    name: str
+    keys: tuple[KeyConfig, ...]
+    network: NetworkConfig
+
+    @property
+    def display_name(self) -> str:
+        return KNOWN_PROVIDERS.get(self.name, self.name)
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    providers: Mapping[str, ProviderConfig] = field(default_factory=dict)
+    store_url: str | None = field(default=None, repr=False)  # may hold a database password
+    admin_token: str | None = field(default=None, repr=False)
+    source_path: Path | None = None
+    # Paths of fields that were accepted but ignored (Bifrost-only settings and unknown ones) ...
+    ignored_fields: tuple[str, ...] = ()
+    # ... and the subset that not even Bifrost knows (likely typos), for a sharper warning.
+    unknown_fields: tuple[str, ...] = ()

@@ -1,0 +1,75 @@
+"""One pooled aiohttp session per provider, and the mapping of transport failures to gateway errors."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import orjson
+
+from irisgate.schemas.errors import GatewayError
+
+
+@dataclass(frozen=True)
+class UpstreamResponse:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        """The parsed body, or None when it is not JSON."""
+        try:
+            return orjson.loads(self.body) if self.body else None
+        except orjson.JSONDecodeError:
+            return None
+
+
+class UpstreamClient:
+    """Keep-alive connection pool to one provider host, created lazily inside the running loop."""
+
+    def __init__(self, provider: str, timeout_seconds: float, extra_headers: Mapping[str, str] | None = None):
+        self.provider = provider
+        self.timeout_seconds = timeout_seconds
+        self.extra_headers = dict(extra_headers or {})
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=1000, keepalive_timeout=60, enable_cleanup_closed=True)
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                timeout=aiohttp.ClientTimeout(total=self.timeout_seconds),
+                json_serialize=lambda obj: orjson.dumps(obj).decode(),
+                auto_decompress=True,
+            )
+        return self._session
+
+    async def post_json(self, url: str, payload: Any, headers: Mapping[str, str]) -> UpstreamResponse:
+        all_headers = {**self.extra_headers, "Content-Type": "application/json", **headers}
+        try:
+            async with self.session.post(url, data=orjson.dumps(payload), headers=all_headers) as response:
+                body = await response.read()
+                return UpstreamResponse(response.status, response.headers, body)
+        except TimeoutError:
+            raise GatewayError(
+                504,
+                f"{self.provider} did not answer within {self.timeout_seconds:g} seconds "
+                "(network_config.default_request_timeout_in_seconds)",
+                code="upstream_timeout",
+                headers={"x-should-retry": "false"},
+            ) from None
+        except aiohttp.ClientError as exc:
+            raise GatewayError(
+                502,
+                f"Could not reach {self.provider}: {type(exc).__name__}",
+                code="upstream_unreachable",
+            ) from None
+
+    async def aclose(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+            await asyncio.sleep(0)

@@ -1,0 +1,20 @@
+"""Which provider module serves which provider name."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from irisgate.config import ProviderConfig
+from irisgate.providers.base import Provider
+from irisgate.providers.runware import RunwareProvider
+
+PROVIDER_CLASSES: dict[str, type] = {"runware": RunwareProvider}
+
+
+def build_providers(configs: Mapping[str, ProviderConfig]) -> dict[str, Provider]:
+    """One provider instance (and so one pooled HTTP session) per configured provider we implement."""
+    return {
+        name: PROVIDER_CLASSES[name](config.network)
+        for name, config in configs.items()
+        if name in PROVIDER_CLASSES
+    }

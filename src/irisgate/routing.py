@@ -1,0 +1,85 @@
+"""`provider/model` → the provider and the key that serve it.
+
+The model string is split on the first `/` (`runware/runware:100@1` → `runware`,
+`runware:100@1`). Among the provider's enabled keys whose `models` allowlist
+admits the model, one is chosen at random in proportion to its `weight`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from irisgate.config import KeyConfig, ProviderConfig
+from irisgate.providers.base import Provider
+from irisgate.schemas.errors import GatewayError, invalid_request
+
+
+@dataclass(frozen=True)
+class Route:
+    provider_name: str
+    model: str
+    provider: Provider
+    key: KeyConfig
+
+
+def split_model(model: str) -> tuple[str, str]:
+    provider, slash, name = model.partition("/")
+    if not slash or not provider.strip() or not name.strip():
+        raise invalid_request(
+            f"'model' must be 'provider/model' (for example 'runware/runware:100@1'), got {model!r}",
+            "model",
+        )
+    return provider.strip().lower(), name.strip()
+
+
+def choose_key(keys: Sequence[KeyConfig], rng: random.Random | None = None) -> KeyConfig:
+    """Weighted random choice; keys of weight 0 are picked only when every weight is 0."""
+    if len(keys) == 1:
+        return keys[0]
+    weights = [max(key.weight, 0.0) for key in keys]
+    if sum(weights) <= 0:
+        weights = [1.0] * len(keys)
+    return (rng or random).choices(list(keys), weights=weights, k=1)[0]
+
+
+class Router:
+    def __init__(
+        self,
+        configs: Mapping[str, ProviderConfig],
+        providers: Mapping[str, Provider],
+        rng: random.Random | None = None,
+    ) -> None:
+        self.configs = configs
+        self.providers = providers
+        self.rng = rng
+
+    def route(self, model_string: str) -> Route:
+        provider_name, model = split_model(model_string)
+        config = self.configs.get(provider_name)
+        provider = self.providers.get(provider_name)
+        if config is None or provider is None:
+            configured = ", ".join(sorted(self.configs)) or "none"
+            raise invalid_request(
+                f"Unknown provider '{provider_name}' in model '{model_string}' (configured: {configured})",
+                "model",
+                code="unknown_provider",
+            )
+        enabled = [key for key in config.keys if key.enabled]
+        if not enabled:
+            raise GatewayError(
+                400,
+                f"Provider '{provider_name}' has no enabled keys; add one in the config file or dashboard",
+                code="no_provider_keys",
+                param="model",
+            )
+        admitting = [key for key in enabled if key.admits(model)]
+        if not admitting:
+            raise GatewayError(
+                403,
+                f"Model '{model}' is not in the allowed models of any enabled {provider_name} key",
+                code="model_not_allowed",
+                param="model",
+            )
+        return Route(provider_name, model, provider, choose_key(admitting, self.rng))

@@ -1,0 +1,41 @@
+"""Turn pydantic validation errors into a 400 that names the field."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from irisgate.schemas.errors import GatewayError, invalid_request
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def field_path(loc: tuple[Any, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def to_gateway_error(exc: ValidationError) -> GatewayError:
+    first = exc.errors(include_url=False, include_input=False)[0]
+    param = field_path(first["loc"])
+    kind = first["type"]
+    if kind == "missing":
+        return invalid_request(f"'{param}' is required", param, code="missing_required_parameter")
+    message = first["msg"].removeprefix("Value error, ")
+    return invalid_request(f"Invalid '{param}': {message}", param)
+
+
+def parse_model(model_cls: type[M], data: Any) -> M:
+    """Validate `data` into `model_cls`, raising a `GatewayError` (400) naming the first bad field."""
+    if not isinstance(data, dict):
+        raise invalid_request("The request body must be a JSON object", None, code="invalid_json")
+    try:
+        return model_cls.model_validate(data)
+    except ValidationError as exc:
+        raise to_gateway_error(exc) from None

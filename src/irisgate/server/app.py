@@ -1,0 +1,65 @@
+"""The ASGI application: /v1 (the unified API), /health, and JSON answers for every error."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from irisgate import __version__
+from irisgate.config import load_config
+from irisgate.schemas.errors import GatewayError
+from irisgate.server import images
+from irisgate.server.gateway import Gateway, GatewaySettings
+from irisgate.server.responses import error_response, json_response
+
+log = logging.getLogger("irisgate.server")
+
+ENV_CONFIG = "IRISGATE_CONFIG"
+ENV_APP_DIR = "IRISGATE_APP_DIR"
+
+
+async def health(request: Request) -> Response:
+    gateway: Gateway = request.app.state.gateway
+    return json_response({"status": "ok", "version": __version__, "providers": sorted(gateway.providers)})
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    messages = {
+        404: f"No route for {request.method} {request.url.path}",
+        405: f"Method {request.method} not allowed",
+    }
+    message = messages.get(exc.status_code, str(exc.detail))
+    return error_response(
+        GatewayError(exc.status_code, message, code="not_found" if exc.status_code == 404 else None)
+    )
+
+
+async def unhandled_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(GatewayError(500, "Internal error in the gateway", code="internal_error"))
+
+
+def create_app(settings: GatewaySettings) -> Starlette:
+    gateway = Gateway(settings)
+    app = Starlette(
+        routes=[Route("/health", health, methods=["GET"]), *images.routes],
+        lifespan=gateway.lifespan,
+        exception_handlers={HTTPException: http_error, Exception: unhandled_error},
+    )
+    app.state.gateway = gateway
+    return app
+
+
+def app_from_env() -> Starlette:
+    """The factory uvicorn workers call (`irisgate serve` sets the environment and prepares the store)."""
+    config_path = os.environ.get(ENV_CONFIG) or None
+    app_dir = Path(os.environ.get(ENV_APP_DIR) or "./data")
+    return create_app(GatewaySettings(config=load_config(config_path), app_dir=app_dir))

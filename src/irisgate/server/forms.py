@@ -1,0 +1,123 @@
+"""Request bodies: JSON objects and multipart forms as the OpenAI SDK sends them.
+
+Multipart scalars arrive as strings and nested objects in bracket notation
+(`metadata[a]=b`, `image[]` repeated). `read_multipart` rebuilds the nesting and
+keeps file parts apart; `decode_loose` turns JSON-looking strings of
+provider-native fields (`outpaint={"top":256}`, `CFGScale=7`) back into values.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from irisgate.schemas.errors import GatewayError, invalid_request
+
+KEY_PATTERN = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
+NUMBER_PATTERN = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$")
+MAX_FORM_FILES = 20
+MAX_FORM_FIELDS = 200
+
+
+@dataclass
+class MultipartBody:
+    fields: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, list[UploadFile]] = field(default_factory=dict)
+
+
+async def read_json_object(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw.strip():
+        raise invalid_request("The request body is empty; send a JSON object", None, code="invalid_json")
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise invalid_request(
+            f"The request body is not valid JSON: {exc}", None, code="invalid_json"
+        ) from None
+    if not isinstance(data, dict):
+        raise invalid_request("The request body must be a JSON object", None, code="invalid_json")
+    return data
+
+
+async def read_multipart(request: Request) -> MultipartBody:
+    content_type = request.headers.get("content-type", "")
+    if not content_type.lower().startswith("multipart/form-data"):
+        raise GatewayError(
+            415 if content_type else 400,
+            f"This endpoint expects multipart/form-data, got {content_type or 'no Content-Type'}",
+            code="invalid_content_type",
+            error_type="invalid_request_error",
+        )
+    try:
+        form = await request.form(max_files=MAX_FORM_FILES, max_fields=MAX_FORM_FIELDS)
+    except HTTPException as exc:
+        raise invalid_request(
+            f"Malformed multipart body: {exc.detail}", None, code="invalid_multipart"
+        ) from None
+    body = MultipartBody()
+    for key, value in form.multi_items():
+        name, path = split_form_key(key)
+        if isinstance(value, UploadFile):
+            body.files.setdefault(name, []).append(value)
+        else:
+            set_nested(body.fields, name, path, value)
+    return body
+
+
+def split_form_key(key: str) -> tuple[str, list[str]]:
+    """`a[b][]` → ("a", ["b", ""]); a key that is not bracket notation is kept whole."""
+    match = KEY_PATTERN.match(key)
+    if not match:
+        return key, []
+    return match.group(1), re.findall(r"\[([^\[\]]*)\]", match.group(2))
+
+
+def set_nested(target: dict[str, Any], name: str, path: list[str], value: Any) -> None:
+    if not path:
+        target[name] = value
+        return
+    container: Any = target
+    key: Any = name
+    for part in path:
+        nxt: Any = [] if part == "" else {}
+        if isinstance(container, list):
+            container.append(nxt)
+            container = container[-1]
+        else:
+            existing = container.get(key)
+            if not isinstance(existing, type(nxt)):
+                container[key] = nxt
+            container = container[key]
+        key = part
+    if isinstance(container, list):
+        container.append(value)
+    else:
+        container[key] = value
+
+
+def decode_loose(value: Any) -> Any:
+    """Decode a JSON-looking string (object, array, number, true/false/null); leave other values alone."""
+    if isinstance(value, dict):
+        return {k: decode_loose(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode_loose(v) for v in value]
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if (
+        (text[:1] in "{[" and text[-1:] in "}]")
+        or text in ("true", "false", "null")
+        or NUMBER_PATTERN.match(text)
+    ):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return value
+    return value

@@ -1,0 +1,97 @@
+"""Wrap a /v1 handler: turn errors into JSON, time it, and queue one request-log record.
+
+The record goes to the batched `RequestLogWriter`, so no request waits on a database write.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from irisgate.routing import Route
+from irisgate.schemas.errors import GatewayError
+from irisgate.server.responses import error_response
+from irisgate.store import RequestLogRecord
+
+log = logging.getLogger("irisgate.server")
+
+
+@dataclass
+class CallContext:
+    """What a handler learned while serving one request, for its log record."""
+
+    request_id: str
+    route: Route | None = None
+    cost_usd: float | None = None
+
+    def use(self, route: Route) -> Route:
+        self.route = route
+        return route
+
+    def route_headers(self) -> dict[str, str]:
+        if self.route is None:
+            return {}
+        return {"x-irisgate-provider": self.route.provider_name, "x-irisgate-model": self.route.model}
+
+
+Handler = Callable[[Request, CallContext], Awaitable[Response]]
+
+
+def observed(route_name: str) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+    def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            started = time.perf_counter()
+            ctx = CallContext(request_id=uuid.uuid4().hex)
+            error: GatewayError | None = None
+            try:
+                response = await handler(request, ctx)
+            except GatewayError as exc:
+                error = exc
+                response = error_response(exc)
+            except Exception:
+                log.exception("unhandled error in %s (request %s)", route_name, ctx.request_id)
+                error = GatewayError(500, "Internal error in the gateway", code="internal_error")
+                response = error_response(error)
+            response.headers["x-request-id"] = ctx.request_id
+            for name, value in ctx.route_headers().items():
+                response.headers[name] = value
+            request.app.state.gateway.request_log.record(
+                _record(request, route_name, ctx, response.status_code, error, started)
+            )
+            return response
+
+        endpoint.__name__ = handler.__name__
+        return endpoint
+
+    return decorate
+
+
+def _record(
+    request: Request,
+    route_name: str,
+    ctx: CallContext,
+    status: int,
+    error: GatewayError | None,
+    started: float,
+) -> RequestLogRecord:
+    route = ctx.route
+    return RequestLogRecord(
+        request_id=ctx.request_id,
+        method=request.method,
+        route=route_name,
+        provider=route.provider_name if route else None,
+        model=route.model if route else None,
+        key_id=route.key.id if route else None,
+        key_name=route.key.name if route else None,
+        status_code=status,
+        latency_ms=round((time.perf_counter() - started) * 1000, 3),
+        cost_usd=ctx.cost_usd,
+        error_code=error.code if error else None,
+        error_message=error.message if error else None,
+    )

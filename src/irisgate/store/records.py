@@ -1,0 +1,57 @@
+"""Plain, immutable records mirroring store rows (what ``Store`` returns and accepts)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProviderRecord:
+    name: str
+    display_name: str
+    source: str  # "file" | "store"
+    network_config: Mapping[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeyRecord:
+    id: str
+    provider: str
+    name: str
+    source: str  # "file" | "store"
+    value_kind: str  # "env" | "literal"
+    env_var: str | None
+    secret_hint: str | None
+    models: tuple[str, ...]
+    weight: float
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+    secret_encrypted: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RequestLogRecord:
+    request_id: str
+    method: str
+    route: str
+    status_code: int
+    latency_ms: float
+    provider: str | None = None
+    model: str | None = None
+    key_id: str | None = None
+    key_name: str | None = None
+    cost_usd: float | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    id: int | None = None
+    created_at: datetime = field(default_factory=utc_now)

@@ -1,0 +1,160 @@
+"""``Store``: irisgate's persistence behind one interface, for SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from irisgate.config_models import ProviderConfig
+from irisgate.store.engine import IMMEDIATE, create_engine
+from irisgate.store.records import KeyRecord, ProviderRecord, RequestLogRecord, utc_now
+from irisgate.store.sync import sync_providers
+from irisgate.store.tables import ERROR_MESSAGE_MAX_CHARS, provider_keys, providers, request_logs
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MAX_LOG_PAGE = 1000
+# pg_advisory_xact_lock key serialising migrations and config syncs across instances ("irisgate").
+_PG_LOCK_KEY = 0x69726973
+
+
+def alembic_config(connection: Connection | None = None, url: str | None = None) -> Config:
+    """An Alembic ``Config`` built in code (no alembic.ini): our script directory plus a connection."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url is not None:
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade_head(connection: Connection) -> None:
+    command.upgrade(alembic_config(connection), "head")
+
+
+class Store:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @classmethod
+    async def open(cls, url: str) -> Store:
+        return cls(create_engine(url))
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self._engine.dialect.name
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    @asynccontextmanager
+    async def transaction(self, *, exclusive: bool = False) -> AsyncIterator[AsyncConnection]:
+        """A connection in a transaction. ``exclusive`` serialises it against other exclusive ones
+        (``BEGIN IMMEDIATE`` on SQLite, a transaction-level advisory lock on PostgreSQL)."""
+        async with self._engine.connect() as conn:
+            if exclusive and self.dialect == "sqlite":
+                await conn.execution_options(**{IMMEDIATE: True})
+            async with conn.begin():
+                if exclusive and self.dialect == "postgresql":
+                    await conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+                yield conn
+
+    async def migrate(self) -> None:
+        """Bring the schema to the newest revision (safe to run concurrently from several instances)."""
+        async with self.transaction(exclusive=True) as conn:
+            await conn.run_sync(_upgrade_head)
+
+    # -- providers and keys ------------------------------------------------------------------------
+
+    async def sync_file_providers(self, file_providers: Mapping[str, ProviderConfig]) -> None:
+        """Make the file-sourced providers and keys match the config file, in one transaction."""
+        async with self.transaction(exclusive=True) as conn:
+            await sync_providers(conn, file_providers, utc_now())
+
+    async def list_providers(self) -> list[ProviderRecord]:
+        async with self._engine.connect() as conn:
+            result = await conn.execute(sa.select(providers).order_by(providers.c.name))
+            return [ProviderRecord(**row) for row in result.mappings()]
+
+    async def list_keys(self, provider: str | None = None) -> list[KeyRecord]:
+        query = sa.select(provider_keys).order_by(provider_keys.c.provider, provider_keys.c.name)
+        if provider is not None:
+            query = query.where(provider_keys.c.provider == provider)
+        async with self._engine.connect() as conn:
+            result = await conn.execute(query)
+            return [_key_record(row) for row in result.mappings()]
+
+    # -- request logs ------------------------------------------------------------------------------
+
+    async def insert_request_logs(self, rows: Sequence[RequestLogRecord]) -> None:
+        """Insert a batch of request-log records in one transaction (executemany)."""
+        if not rows:
+            return
+        values = [_log_values(row) for row in rows]
+        async with self._engine.begin() as conn:
+            await conn.execute(sa.insert(request_logs), values)
+
+    async def list_request_logs(
+        self,
+        *,
+        limit: int = 100,
+        before_id: int | None = None,
+        provider: str | None = None,
+        status_code: int | None = None,
+    ) -> list[RequestLogRecord]:
+        """Newest first. Page on with ``before_id`` = the last id of the previous page."""
+        limit = max(1, min(limit, MAX_LOG_PAGE))
+        query = sa.select(request_logs).order_by(request_logs.c.id.desc()).limit(limit)
+        if before_id is not None:
+            query = query.where(request_logs.c.id < before_id)
+        if provider is not None:
+            query = query.where(request_logs.c.provider == provider)
+        if status_code is not None:
+            query = query.where(request_logs.c.status_code == status_code)
+        async with self._engine.connect() as conn:
+            result = await conn.execute(query)
+            return [RequestLogRecord(**row) for row in result.mappings()]
+
+
+def _key_record(row: Mapping[str, Any]) -> KeyRecord:
+    values = dict(row)
+    values["models"] = tuple(values["models"] or ("*",))
+    return KeyRecord(**values)
+
+
+def _log_values(record: RequestLogRecord) -> dict[str, Any]:
+    message = record.error_message
+    if message is not None and len(message) > ERROR_MESSAGE_MAX_CHARS:
+        message = message[:ERROR_MESSAGE_MAX_CHARS]
+    created_at: datetime = record.created_at
+    return {
+        "request_id": record.request_id,
+        "created_at": created_at,
+        "method": record.method,
+        "route": record.route,
+        "provider": record.provider,
+        "model": record.model,
+        "key_id": record.key_id,
+        "key_name": record.key_name,
+        "status_code": record.status_code,
+        "latency_ms": record.latency_ms,
+        "cost_usd": record.cost_usd,
+        "error_code": record.error_code,
+        "error_message": message,
+    }

@@ -1,0 +1,104 @@
+"""Table definitions (SQLAlchemy Core). The schema is created by the Alembic revisions in ``migrations``;
+``tests/test_store.py`` checks that these definitions and the migrations agree."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """A timezone-aware datetime that always comes back in UTC.
+
+    PostgreSQL keeps the zone (``timestamptz``); SQLite stores text without one, so values are
+    converted to UTC on the way in and marked UTC on the way out.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+# SQLite only makes INTEGER PRIMARY KEY an autoincrementing rowid alias; PostgreSQL gets BIGINT.
+BigIntegerId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+providers = sa.Table(
+    "providers",
+    metadata,
+    sa.Column("name", sa.String(), primary_key=True),
+    sa.Column("display_name", sa.String(), nullable=False),
+    sa.Column("source", sa.String(), nullable=False),  # "file" | "store"
+    sa.Column("network_config", sa.JSON(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+provider_keys = sa.Table(
+    "provider_keys",
+    metadata,
+    sa.Column("id", sa.String(), primary_key=True),
+    sa.Column(
+        "provider",
+        sa.String(),
+        sa.ForeignKey("providers.name", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("name", sa.String(), nullable=False),
+    sa.Column("source", sa.String(), nullable=False),  # "file" | "store"
+    sa.Column("value_kind", sa.String(), nullable=False),  # "env" | "literal"
+    sa.Column("env_var", sa.String(), nullable=True),
+    sa.Column("secret_hint", sa.String(), nullable=True),  # redacted literal, never the secret
+    sa.Column("secret_encrypted", sa.Text(), nullable=True),  # store-managed keys only (later)
+    sa.Column("models", sa.JSON(), nullable=False),
+    sa.Column("weight", sa.Float(), nullable=False),
+    sa.Column("enabled", sa.Boolean(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.UniqueConstraint("provider", "name", name="uq_provider_keys_provider_name"),
+)
+
+request_logs = sa.Table(
+    "request_logs",
+    metadata,
+    sa.Column("id", BigIntegerId, primary_key=True, autoincrement=True),
+    sa.Column("request_id", sa.String(), nullable=False, index=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False, index=True),
+    sa.Column("method", sa.String(), nullable=False),
+    sa.Column("route", sa.String(), nullable=False),
+    sa.Column("provider", sa.String(), nullable=True, index=True),
+    sa.Column("model", sa.String(), nullable=True),
+    sa.Column("key_id", sa.String(), nullable=True),
+    sa.Column("key_name", sa.String(), nullable=True),
+    sa.Column("status_code", sa.Integer(), nullable=False, index=True),
+    sa.Column("latency_ms", sa.Float(), nullable=False),
+    sa.Column("cost_usd", sa.Float(), nullable=True),
+    sa.Column("error_code", sa.String(), nullable=True),
+    sa.Column("error_message", sa.Text(), nullable=True),
+)
+
+ERROR_MESSAGE_MAX_CHARS = 2000

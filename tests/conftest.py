@@ -1,0 +1,1 @@
+pytest_plugins = ["fixtures_simulators", "fixtures_gateway"]

@@ -1,0 +1,170 @@
+"""The real `irisgate` command: serve, config check, version."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from fixtures_gateway import RUNWARE_MODEL
+
+IRISGATE = [sys.executable, "-m", "irisgate"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_health(url: str, process: subprocess.Popen) -> httpx.Response:
+    for _ in range(300):
+        if process.poll() is not None:
+            raise AssertionError(f"irisgate exited with {process.returncode}: {process.stderr.read()}")
+        try:
+            return httpx.get(url + "/health")
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("irisgate never answered /health")
+
+
+def write_config(path: Path, api_url: str, key: str = "env.IRISGATE_CLI_KEY") -> Path:
+    path.write_text(
+        json.dumps(
+            {
+                "providers": {
+                    "runware": {
+                        "keys": [{"name": "main", "value": key, "models": ["*"]}],
+                        "network_config": {"base_url": api_url},
+                    }
+                }
+            }
+        )
+    )
+    return path
+
+
+def test_serve_answers_health_and_generates(tmp_path, runware_sim):
+    config = write_config(tmp_path / "config.json", runware_sim.api_url)
+    port = free_port()
+    env = {**os.environ, "IRISGATE_CLI_KEY": runware_sim.api_key}
+    process = subprocess.Popen(
+        [
+            *IRISGATE,
+            "serve",
+            "--config",
+            str(config),
+            "--app-dir",
+            str(tmp_path / "data"),
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        health = wait_for_health(url, process)
+        assert health.status_code == 200
+        assert health.json()["status"] == "ok"
+        assert health.json()["providers"] == ["runware"]
+        response = httpx.post(
+            url + "/v1/images/generations", json={"model": RUNWARE_MODEL, "prompt": "a cat", "size": "128x128"}
+        )
+        assert response.status_code == 200, response.text
+        assert (tmp_path / "data" / "irisgate.db").is_file()
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    assert runware_sim.api_key not in stderr
+
+
+def test_serve_with_two_workers(tmp_path, runware_sim):
+    config = write_config(tmp_path / "config.json", runware_sim.api_url, key=runware_sim.api_key)
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            *IRISGATE,
+            "serve",
+            "-c",
+            str(config),
+            "--app-dir",
+            str(tmp_path),
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        assert wait_for_health(url, process).status_code == 200
+        for _ in range(4):
+            response = httpx.post(
+                url + "/v1/images/generations",
+                json={"model": RUNWARE_MODEL, "prompt": "a cat", "size": "128x128"},
+            )
+            assert response.status_code == 200, response.text
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=60)
+
+
+def test_serve_refuses_a_bad_config_naming_the_field(tmp_path):
+    config = write_config(tmp_path / "config.json", "http://127.0.0.1:1/v1")
+    env = {k: v for k, v in os.environ.items() if k != "IRISGATE_CLI_KEY"}
+    result = subprocess.run(
+        [*IRISGATE, "serve", "--config", str(config), "--app-dir", str(tmp_path), "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "providers.runware.keys[0].value" in result.stderr
+    assert "IRISGATE_CLI_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
+
+    config.write_text('{"providers": {"runware": {"keys": [}}')
+    result = subprocess.run(
+        [*IRISGATE, "serve", "--config", str(config)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "config.json" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_config_check_redacts_secrets(tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "providers:\n"
+        "  runware:\n"
+        "    keys:\n"
+        "      - {name: main, value: rw-literal-secret-0123456789, models: ['runware:100@1']}\n"
+    )
+    result = subprocess.run(
+        [*IRISGATE, "config", "check", str(config)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "runware:100@1" in result.stdout
+    assert "rw-literal-secret-0123456789" not in result.stdout + result.stderr
+    assert "rw-l" in result.stdout
+
+
+def test_version():
+    result = subprocess.run([*IRISGATE, "version"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert result.stdout.strip() == __import__("irisgate").__version__

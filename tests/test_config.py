@@ -1,0 +1,499 @@
+"""Config file loading and validation (irisgate.config)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from irisgate.config import (
+    DEFAULT_BASE_URLS,
+    ConfigError,
+    GatewayConfig,
+    key_id_for,
+    load_config,
+    parse_config,
+    parse_duration,
+    parse_network_config,
+    redact_secret,
+    resolve_secret,
+)
+
+SECRET = "rw-live-SUPERSECRET-0123456789"
+LITERAL = "literal-SECRET-abcdefghijkl"
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUNWARE_API_KEY", SECRET)
+    monkeypatch.setenv("RUNWAY_API_KEY", "rk-runway-SECRET-987654321")
+    monkeypatch.delenv("IRISGATE_UNSET_VAR", raising=False)
+
+
+def base_document() -> dict[str, Any]:
+    return {
+        "providers": {
+            "runware": {
+                "keys": [{"name": "main", "value": "env.RUNWARE_API_KEY", "models": ["*"], "weight": 1.0}],
+                "network_config": {
+                    "base_url": "https://api.runware.ai/v1",
+                    "default_request_timeout_in_seconds": 60,
+                    "max_retries": 3,
+                    "retry_backoff_initial": "250ms",
+                    "retry_backoff_max": "4s",
+                    "extra_headers": {"X-Foo": "bar"},
+                },
+            },
+            "runway": {
+                "keys": [{"name": "main", "value": "env.RUNWAY_API_KEY"}],
+                "network_config": {"base_url": "https://api.dev.runwayml.com"},
+            },
+        }
+    }
+
+
+YAML_TEXT = """\
+providers:
+  runware:
+    keys:
+      - {name: main, value: env.RUNWARE_API_KEY, models: ["runware:100@1"], weight: 2, enabled: false}
+      - value: literal-SECRET-abcdefghijkl
+    network_config:
+      base_url: http://127.0.0.1:9999/v1/
+      retry_backoff_initial: 1.5s
+      retry_backoff_max: 2m
+  runway:
+    keys: [{name: main, value: env.RUNWAY_API_KEY}]
+store:
+  url: sqlite+aiosqlite:////tmp/x.db
+admin_token: env.RUNWARE_API_KEY
+"""
+
+
+def error_for(data: Any) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        parse_config(data)
+    return info.value
+
+
+# -- loading ---------------------------------------------------------------------------------------
+
+
+def test_json_file_loads(tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(base_document()))
+    config = load_config(path)
+    assert config.source_path == path
+    runware = config.providers["runware"]
+    assert runware.display_name == "Runware"
+    assert runware.network.base_url == "https://api.runware.ai/v1"
+    assert runware.network.timeout_seconds == 60
+    assert runware.network.max_retries == 3
+    assert runware.network.retry_backoff_initial == pytest.approx(0.25)
+    assert runware.network.retry_backoff_max == pytest.approx(4.0)
+    assert dict(runware.network.extra_headers) == {"X-Foo": "bar"}
+    (key,) = runware.keys
+    assert key.secret == SECRET
+    assert key.value_ref == "env.RUNWARE_API_KEY"
+    assert key.env_var == "RUNWARE_API_KEY"
+    assert key.value_kind == "env"
+    assert key.secret_hint is None
+    assert key.id == key_id_for("runware", "main")
+    assert key.admits("anything")
+    runway = config.providers["runway"]
+    assert runway.display_name == "Runway ML"
+    assert runway.network.timeout_seconds == 120
+    assert runway.network.max_retries == 2
+    assert runway.network.retry_backoff_initial == pytest.approx(0.5)
+    assert runway.network.retry_backoff_max == pytest.approx(5.0)
+    assert config.ignored_fields == ()
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".yml", ".conf"])
+def test_yaml_file_loads(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"config{suffix}"
+    path.write_text(YAML_TEXT)
+    config = load_config(path)
+    runware = config.providers["runware"]
+    main, second = runware.keys
+    assert (main.models, main.weight, main.enabled) == (("runware:100@1",), 2.0, False)
+    assert main.admits("runware:100@1") and not main.admits("runware:101@1")
+    assert second.name == "key-2"  # a missing name defaults to key-<position>
+    assert second.value_kind == "literal" and second.env_var is None
+    assert second.secret == LITERAL and second.value_ref == LITERAL
+    assert second.secret_hint == redact_secret(LITERAL)
+    assert runware.network.base_url == "http://127.0.0.1:9999/v1"  # trailing slash trimmed
+    assert runware.network.retry_backoff_initial == pytest.approx(1.5)
+    assert runware.network.retry_backoff_max == pytest.approx(120.0)
+    assert config.providers["runway"].network.base_url == DEFAULT_BASE_URLS["runway"]
+    assert config.store_url == "sqlite+aiosqlite:////tmp/x.db"
+    assert config.admin_token == SECRET
+
+
+def test_unknown_extension_falls_back_to_json(tmp_path: Path) -> None:
+    path = tmp_path / "gateway.conf"
+    path.write_text(json.dumps(base_document()))
+    assert set(load_config(path).providers) == {"runware", "runway"}
+
+
+def test_none_path_and_empty_yaml_give_empty_config(tmp_path: Path) -> None:
+    assert load_config(None) == GatewayConfig()
+    path = tmp_path / "empty.yaml"
+    path.write_text("")
+    config = load_config(path)
+    assert config.providers == {} and config.store_url is None and config.admin_token is None
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "nope.yaml"
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.field == str(path)
+    assert "not found" in info.value.message
+
+
+def test_json_syntax_error_names_file_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text('{\n  "providers": {\n    "runware": {"keys": [}\n  }\n}\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.field == str(path)
+    assert "invalid JSON at line 3, column" in info.value.message
+
+
+def test_yaml_syntax_error_names_line_and_column_but_not_content(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(f"providers:\n  runware:\n    keys: [{{value: {LITERAL}\n  bad: : :\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.field == str(path)
+    assert "invalid YAML at line" in info.value.message
+    assert LITERAL not in str(info.value)
+
+
+def test_unknown_extension_with_garbage_reports_both_formats(tmp_path: Path) -> None:
+    path = tmp_path / "config.txt"
+    path.write_text("providers: [unclosed\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert "JSON" in info.value.message and "YAML" in info.value.message
+
+
+# -- validation: every error names its field --------------------------------------------------------
+
+
+def _with(mutate: Any) -> dict[str, Any]:
+    document = base_document()
+    mutate(document)
+    return document
+
+
+def _rw(document: dict[str, Any]) -> dict[str, Any]:
+    return document["providers"]["runware"]
+
+
+def _key(document: dict[str, Any]) -> dict[str, Any]:
+    return _rw(document)["keys"][0]
+
+
+def _net(document: dict[str, Any]) -> dict[str, Any]:
+    return _rw(document)["network_config"]
+
+
+INVALID: list[tuple[str, Any, str]] = [
+    ("providers not mapping", lambda d: d.update(providers=["runware"]), "providers"),
+    ("unknown provider", lambda d: d["providers"].update(openai={}), "providers.openai"),
+    ("provider not mapping", lambda d: d["providers"].update(runway="x"), "providers.runway"),
+    ("keys not list", lambda d: _rw(d).update(keys={"name": "x"}), "providers.runware.keys"),
+    ("key not mapping", lambda d: _rw(d).update(keys=["env.X"]), "providers.runware.keys[0]"),
+    ("value missing", lambda d: _key(d).pop("value"), "providers.runware.keys[0].value"),
+    ("value empty", lambda d: _key(d).update(value=""), "providers.runware.keys[0].value"),
+    ("value not string", lambda d: _key(d).update(value=123), "providers.runware.keys[0].value"),
+    ("env name empty", lambda d: _key(d).update(value="env."), "providers.runware.keys[0].value"),
+    ("name not string", lambda d: _key(d).update(name=7), "providers.runware.keys[0].name"),
+    (
+        "duplicate name",
+        lambda d: _rw(d)["keys"].append({"name": "main", "value": "x"}),
+        "providers.runware.keys[1].name",
+    ),
+    ("models not list", lambda d: _key(d).update(models="*"), "providers.runware.keys[0].models"),
+    ("model not string", lambda d: _key(d).update(models=["a", 3]), "providers.runware.keys[0].models[1]"),
+    ("weight zero", lambda d: _key(d).update(weight=0), "providers.runware.keys[0].weight"),
+    ("weight negative", lambda d: _key(d).update(weight=-1), "providers.runware.keys[0].weight"),
+    ("weight string", lambda d: _key(d).update(weight="1"), "providers.runware.keys[0].weight"),
+    ("weight bool", lambda d: _key(d).update(weight=True), "providers.runware.keys[0].weight"),
+    ("enabled not bool", lambda d: _key(d).update(enabled="yes"), "providers.runware.keys[0].enabled"),
+    (
+        "network not mapping",
+        lambda d: _rw(d).update(network_config=[]),
+        "providers.runware.network_config",
+    ),
+    (
+        "base_url scheme",
+        lambda d: _net(d).update(base_url="ftp://x"),
+        "providers.runware.network_config.base_url",
+    ),
+    (
+        "base_url no host",
+        lambda d: _net(d).update(base_url="https://"),
+        "providers.runware.network_config.base_url",
+    ),
+    (
+        "timeout zero",
+        lambda d: _net(d).update(default_request_timeout_in_seconds=0),
+        "providers.runware.network_config.default_request_timeout_in_seconds",
+    ),
+    (
+        "max_retries negative",
+        lambda d: _net(d).update(max_retries=-1),
+        "providers.runware.network_config.max_retries",
+    ),
+    (
+        "max_retries too big",
+        lambda d: _net(d).update(max_retries=11),
+        "providers.runware.network_config.max_retries",
+    ),
+    (
+        "max_retries float",
+        lambda d: _net(d).update(max_retries=1.5),
+        "providers.runware.network_config.max_retries",
+    ),
+    (
+        "bad duration",
+        lambda d: _net(d).update(retry_backoff_initial="5 sec"),
+        "providers.runware.network_config.retry_backoff_initial",
+    ),
+    (
+        "duration without unit",
+        lambda d: _net(d).update(retry_backoff_max="500"),
+        "providers.runware.network_config.retry_backoff_max",
+    ),
+    (
+        "initial above max",
+        lambda d: _net(d).update(retry_backoff_initial="10s", retry_backoff_max="1s"),
+        "providers.runware.network_config.retry_backoff_initial",
+    ),
+    (
+        "headers not mapping",
+        lambda d: _net(d).update(extra_headers=["X-A: b"]),
+        "providers.runware.network_config.extra_headers",
+    ),
+    (
+        "header value not string",
+        lambda d: _net(d).update(extra_headers={"X-A": 1}),
+        "providers.runware.network_config.extra_headers.X-A",
+    ),
+    ("store not mapping", lambda d: d.update(store="sqlite://"), "store"),
+    ("store url not string", lambda d: d.update(store={"url": 5}), "store.url"),
+    ("admin token empty", lambda d: d.update(admin_token=""), "admin_token"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "field"), [case[1:] for case in INVALID], ids=[c[0] for c in INVALID])
+def test_validation_error_names_field(mutate: Any, field: str) -> None:
+    document = base_document()
+    mutate(document)
+    error = error_for(document)
+    assert error.field == field
+    assert str(error) == f"{field}: {error.message}"
+    assert SECRET not in str(error)
+
+
+def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
+    assert error_for([base_document()]).field == "<config>"
+    path = tmp_path / "list.yaml"
+    path.write_text("- a\n- b\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.field == str(path) and "mapping" in info.value.message
+
+
+def test_unknown_provider_lists_known_ones() -> None:
+    error = error_for(_with(lambda d: d["providers"].update(openai={})))
+    assert "runware" in error.message and "runway" in error.message
+
+
+def test_unset_env_names_field_and_variable() -> None:
+    error = error_for(_with(lambda d: _key(d).update(value="env.IRISGATE_UNSET_VAR")))
+    assert str(error) == (
+        "providers.runware.keys[0].value: environment variable IRISGATE_UNSET_VAR is not set"
+    )
+
+
+def test_empty_env_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IRISGATE_EMPTY_VAR", "")
+    error = error_for(_with(lambda d: _key(d).update(value="env.IRISGATE_EMPTY_VAR")))
+    assert error.field == "providers.runware.keys[0].value"
+    assert "IRISGATE_EMPTY_VAR" in error.message
+
+
+@pytest.mark.parametrize(
+    ("document", "field"),
+    [
+        ({"store": {"url": "env.IRISGATE_UNSET_VAR"}}, "store.url"),
+        ({"admin_token": "env.IRISGATE_UNSET_VAR"}, "admin_token"),
+    ],
+)
+def test_env_refs_in_store_url_and_admin_token(document: dict[str, Any], field: str) -> None:
+    error = error_for(document)
+    assert error.field == field and "IRISGATE_UNSET_VAR" in error.message
+
+
+def test_store_url_and_admin_token_resolve_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://u:pw@db/irisgate")
+    config = parse_config({"store": {"url": "env.DATABASE_URL"}, "admin_token": "env.RUNWAY_API_KEY"})
+    assert config.store_url == "postgresql+asyncpg://u:pw@db/irisgate"
+    assert config.admin_token == "rk-runway-SECRET-987654321"
+
+
+def test_models_absent_or_empty_mean_all() -> None:
+    document = base_document()
+    _key(document).pop("models")
+    document["providers"]["runway"]["keys"][0]["models"] = []
+    config = parse_config(document)
+    assert config.providers["runware"].keys[0].models == ("*",)
+    assert config.providers["runway"].keys[0].models == ("*",)
+
+
+def test_provider_without_keys_is_allowed() -> None:
+    config = parse_config({"providers": {"runway": {}}})
+    assert config.providers["runway"].keys == ()
+    assert config.providers["runway"].network.base_url == DEFAULT_BASE_URLS["runway"]
+
+
+# -- secrets never leak -----------------------------------------------------------------------------
+
+
+def test_secrets_absent_from_every_repr_and_str() -> None:
+    document = base_document()
+    _rw(document)["keys"].append({"name": "lit", "value": LITERAL})
+    document["admin_token"] = LITERAL + "-admin"
+    document["store"] = {"url": "postgresql+asyncpg://user:DBPASSWORD@db/x"}
+    _net(document)["extra_headers"] = {"Authorization": "Bearer HEADERSECRET"}
+    config = parse_config(document)
+    texts = [repr(config), str(config)]
+    for provider in config.providers.values():
+        texts += [repr(provider), str(provider), repr(provider.network)]
+        for key in provider.keys:
+            texts += [repr(key), str(key), key.display_value]
+    for text in texts:
+        for secret in (SECRET, LITERAL, "DBPASSWORD", "HEADERSECRET", "rk-runway-SECRET"):
+            assert secret not in text
+    assert "lit" in repr(config)  # the key itself is still visible
+
+
+def test_secrets_absent_from_errors_of_other_fields() -> None:
+    error = error_for(
+        _with(lambda d: _rw(d)["keys"].append({"name": "main", "value": LITERAL, "weight": "heavy"}))
+    )
+    assert LITERAL not in str(error) and LITERAL not in repr(error)
+
+
+def test_resolve_and_redact_secret() -> None:
+    assert resolve_secret("plain-value", "f") == "plain-value"
+    assert resolve_secret("env.RUNWARE_API_KEY", "f") == SECRET
+    with pytest.raises(ConfigError, match=r"^x\.y: environment variable IRISGATE_UNSET_VAR is not set$"):
+        resolve_secret("env.IRISGATE_UNSET_VAR", "x.y")
+    assert redact_secret("sk-1234567890abcdef") == "sk-1****cdef"
+    assert redact_secret("short") == "****"
+    assert redact_secret("12345678901") == "****"
+    assert redact_secret("123456789012") == "1234****9012"
+
+
+def test_key_id_is_stable_and_distinct() -> None:
+    assert key_id_for("runware", "main") == key_id_for("runware", "main")
+    assert key_id_for("runware", "main") != key_id_for("runway", "main")
+    assert len(key_id_for("runware", "main")) == 36
+
+
+# -- Bifrost compatibility --------------------------------------------------------------------------
+
+
+def test_bifrost_config_with_extra_fields_loads_and_reports_them(tmp_path: Path) -> None:
+    document = {
+        "$schema": "https://www.getbifrost.ai/schema",
+        "client": {"drop_excess_requests": False},
+        "config_store": {"enabled": True, "type": "sqlite", "config": {"path": "./config.db"}},
+        "logs_store": {"enabled": True},
+        "plugins": [],
+        "my_typo": 1,
+        "providers": {
+            "runware": {
+                "keys": [
+                    {
+                        "name": "runware-key-1",
+                        "value": "env.RUNWARE_API_KEY",
+                        "models": ["*"],
+                        "weight": 1.0,
+                        "description": "primary",
+                        "use_for_batch_api": False,
+                    }
+                ],
+                "network_config": {
+                    "base_url": "https://api.runware.ai/v1",
+                    "default_request_timeout_in_seconds": 30,
+                    "max_retries": 0,
+                    "retry_backoff_initial": 500,
+                    "retry_backoff_max": 5000,
+                    "insecure_skip_verify": False,
+                },
+                "concurrency_and_buffer_size": {"concurrency": 1000, "buffer_size": 5000},
+                "proxy_config": {"type": "none"},
+                "send_back_raw_response": False,
+            }
+        },
+    }
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(document))
+    config = load_config(path)
+    network = config.providers["runware"].network
+    assert (network.retry_backoff_initial, network.retry_backoff_max) == (0.5, 5.0)
+    assert network.max_retries == 0 and network.timeout_seconds == 30
+    assert set(config.ignored_fields) == {
+        "$schema",
+        "client",
+        "config_store",
+        "logs_store",
+        "plugins",
+        "my_typo",
+        "providers.runware.keys[0].description",
+        "providers.runware.keys[0].use_for_batch_api",
+        "providers.runware.network_config.insecure_skip_verify",
+        "providers.runware.concurrency_and_buffer_size",
+        "providers.runware.proxy_config",
+        "providers.runware.send_back_raw_response",
+    }
+    assert config.unknown_fields == ("my_typo",)
+
+
+# -- durations --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("500ms", 0.5),
+        ("1.5s", 1.5),
+        ("2m", 120.0),
+        (500, 0.5),
+        ("1h30m", 5400.0),
+        ("0", 0.0),
+        ("250us", 0.00025),
+    ],
+)
+def test_durations(value: Any, seconds: float) -> None:
+    assert parse_duration(value) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("value", ["", "5", "5 s", "-1s", "1.5x", "ms", True, None, [], -5])
+def test_bad_durations(value: Any) -> None:
+    with pytest.raises(ValueError):
+        parse_duration(value)
+
+
+def test_network_config_round_trips_through_to_dict() -> None:
+    network = parse_config(base_document()).providers["runware"].network
+    again = parse_network_config(network.to_dict(), "x", "https://unused")
+    assert again == network
