@@ -78,7 +78,8 @@ def test_serve_answers_health_and_generates(tmp_path, runware_sim):
         assert health.json()["status"] == "ok"
         assert health.json()["providers"] == ["runware"]
         response = httpx.post(
-            url + "/v1/images/generations", json={"model": RUNWARE_MODEL, "prompt": "a cat", "size": "128x128"}
+            url + "/v1/images/generations",
+            json={"model": RUNWARE_MODEL, "prompt": "a cat", "size": "128x128"},
         )
         assert response.status_code == 200, response.text
         assert (tmp_path / "data" / "irisgate.db").is_file()
@@ -168,3 +169,65 @@ def test_version():
     result = subprocess.run([*IRISGATE, "version"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     assert result.stdout.strip() == __import__("irisgate").__version__
+
+
+def test_readme_tour_simulate_then_serve(tmp_path):
+    """The README's offline tour: `irisgate simulate`, then `irisgate serve` with the example config."""
+    sim_port, gateway_port = free_port(), free_port()
+    example = (Path(__file__).parent.parent / "examples" / "config.simulator.yaml").read_text()
+    assert "127.0.0.1:8702" in example
+    config = tmp_path / "config.yaml"
+    config.write_text(example.replace("127.0.0.1:8702", f"127.0.0.1:{sim_port}"))
+    simulator = subprocess.Popen(
+        [*IRISGATE, "simulate", "--runware-port", str(sim_port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    env = {**os.environ, "RUNWARE_API_KEY": "sim-runware-key"}
+    gateway = subprocess.Popen(
+        [
+            *IRISGATE,
+            "serve",
+            "-c",
+            str(config),
+            "--app-dir",
+            str(tmp_path / "data"),
+            "--port",
+            str(gateway_port),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{gateway_port}"
+        wait_for_health(url, gateway)
+        for _ in range(300):
+            try:
+                httpx.get(f"http://127.0.0.1:{sim_port}/__fake/requests")
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        response = httpx.post(
+            url + "/v1/images/generations",
+            json={
+                "model": "runware/runware:100@1",
+                "prompt": "A serene mountain landscape at sunset",
+                "size": "1024x1024",
+                "n": 1,
+            },
+        )
+        assert response.status_code == 200, response.text
+        image_url = response.json()["data"][0]["url"]
+        assert image_url.startswith(f"http://127.0.0.1:{sim_port}/")
+        assert httpx.get(image_url).headers["content-type"] == "image/jpeg"
+        recorded = httpx.get(f"http://127.0.0.1:{sim_port}/__fake/requests").json()
+        assert [r["body"][0]["positivePrompt"] for r in recorded if r["method"] == "POST"] == [
+            "A serene mountain landscape at sunset"
+        ]
+    finally:
+        for process in (gateway, simulator):
+            process.send_signal(signal.SIGINT)
+            process.communicate(timeout=60)

@@ -122,3 +122,23 @@ def config_check(path: Annotated[Path, typer.Argument(help="The config file to v
 def version() -> None:
     """Print the irisgate version."""
     print(__version__)
+
+
+@app.command()
+def simulate(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    runware_port: Annotated[int, typer.Option(help="Runware simulator port (0 = any free port).")] = 8702,
+    runware_key: Annotated[
+        list[str], typer.Option("--runware-key", help="API key(s) the Runware simulator accepts.")
+    ] = ["sim-runware-key"],  # noqa: B006 (typer reads the default)
+) -> None:
+    """Run faithful offline simulators of the provider APIs (Runware) until Ctrl-C."""
+    from irisgate.simulators import RunwareSimSettings, RunwareSimulator, serve_forever
+
+    runware = RunwareSimulator(RunwareSimSettings(api_keys=set(runware_key)))
+    keys = ", ".join(runware_key)
+    serve_forever(
+        {"runware": (runware.app, runware_port)},
+        host=host,
+        notes={"runware": f"POST /v1 with Authorization: Bearer <{keys}>; control plane at /__fake/*"},
+    )

@@ -1,1 +1,13 @@
+"""Offline simulators of the providers' APIs, and a runner that serves any ASGI app on a thread."""
 
+from .runner import ServerThread, serve_forever
+from .runware import Fault, RecordedRequest, RunwareSimSettings, RunwareSimulator
+
+__all__ = [
+    "Fault",
+    "RecordedRequest",
+    "RunwareSimSettings",
+    "RunwareSimulator",
+    "ServerThread",
+    "serve_forever",
+]

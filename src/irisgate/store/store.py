@@ -15,7 +15,7 @@ from alembic.config import Config
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from irisgate.config_models import ProviderConfig
+from irisgate.config.models import ProviderConfig
 from irisgate.store.engine import IMMEDIATE, create_engine
 from irisgate.store.records import KeyRecord, ProviderRecord, RequestLogRecord, utc_now
 from irisgate.store.sync import sync_providers

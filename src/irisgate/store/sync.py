@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from irisgate.config_models import KeyConfig, ProviderConfig
+from irisgate.config.models import KeyConfig, ProviderConfig
 from irisgate.store.tables import provider_keys, providers
 
 logger = logging.getLogger(__name__)

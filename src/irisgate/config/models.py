@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from irisgate.secrets import env_var_of, redact_secret
+from irisgate.config.secrets import env_var_of, redact_secret
 
 KNOWN_PROVIDERS: dict[str, str] = {"runware": "Runware", "runway": "Runway ML"}
 DEFAULT_BASE_URLS: dict[str, str] = {

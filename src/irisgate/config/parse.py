@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from irisgate.config_errors import ConfigError, field_path
-from irisgate.config_models import (
+from irisgate.config.durations import parse_duration
+from irisgate.config.errors import ConfigError, field_path
+from irisgate.config.models import (
     DEFAULT_BASE_URLS,
     DEFAULT_MAX_RETRIES,
     DEFAULT_RETRY_BACKOFF_INITIAL,
@@ -26,8 +27,7 @@ from irisgate.config_models import (
     ProviderConfig,
     key_id_for,
 )
-from irisgate.durations import parse_duration
-from irisgate.secrets import resolve_secret
+from irisgate.config.secrets import resolve_secret
 
 # Fields of Bifrost's config.json that irisgate accepts and ignores.
 BIFROST_TOP_LEVEL = frozenset(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from irisgate.config_errors import ConfigError
+from irisgate.config.errors import ConfigError
 
 ENV_PREFIX = "env."
 _REDACTED = "****"

@@ -1,7 +1,7 @@
 """Load and validate the irisgate config file (JSON or YAML; Bifrost-compatible ``providers`` block).
 
-This module is the public face of configuration; the pieces live in ``config_models`` (the objects),
-``config_parse`` (validation), ``secrets`` (``env.NAME`` references, redaction) and ``durations``.
+This module is the public face of configuration; the pieces live in ``models`` (the objects),
+``parse`` (validation), ``secrets`` (``env.NAME`` references, redaction), ``durations`` and ``errors``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from typing import Any
 
 import yaml
 
-from irisgate.config_errors import ConfigError, field_path
-from irisgate.config_models import (
+from irisgate.config.durations import parse_duration
+from irisgate.config.errors import ConfigError, field_path
+from irisgate.config.models import (
     DEFAULT_BASE_URLS,
     KNOWN_PROVIDERS,
     GatewayConfig,
@@ -23,9 +24,8 @@ from irisgate.config_models import (
     ProviderConfig,
     key_id_for,
 )
-from irisgate.config_parse import parse_document, parse_key, parse_models, parse_network_config
-from irisgate.durations import parse_duration
-from irisgate.secrets import env_var_of, redact_secret, resolve_secret
+from irisgate.config.parse import parse_document, parse_key, parse_models, parse_network_config
+from irisgate.config.secrets import env_var_of, redact_secret, resolve_secret
 
 __all__ = [
     "DEFAULT_BASE_URLS",

@@ -1,0 +1,22 @@
+"""Offline simulator of the Runware REST API (`POST https://api.runware.ai/v1`), images part.
+
+    sim = RunwareSimulator(RunwareSimSettings(api_keys={"good-key"}))
+    sim.app                  # Starlette ASGI app: POST /v1, media at /image/ws/0.5/ii/<uuid>.<ext>, /__fake/*
+    sim.settings             # mutable RunwareSimSettings (see settings.py for every knob)
+    sim.requests             # list[RecordedRequest] (method, path, lower-case headers, parsed body, raw)
+    sim.tasks("imageInference")
+    sim.add_fault(Fault(kind="http_error", status=429, times=1)); sim.clear_faults()
+    sim.reset()
+
+Modules: app (routes + RunwareSimulator), envelope (body/auth/response shape), tasks (taskType ->
+handler registry), validation + inputs (field and image-reference checks), image_tasks
+(imageInference, imageUpload), polling (getResponse), jobs (async state machine), media (Pillow
+images + media store), faults, control (/__fake), settings, state, errors, context.
+"""
+
+from .app import RunwareSimulator
+from .faults import Fault
+from .settings import RunwareSimSettings
+from .state import RecordedRequest
+
+__all__ = ["Fault", "RecordedRequest", "RunwareSimSettings", "RunwareSimulator"]

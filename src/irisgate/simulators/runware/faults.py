@@ -1,0 +1,193 @@
+"""Fault injection: registered `Fault`s and `[[sim:...]]` prompt markers.
+
+Request-level faults (`http_error`, `slow_ack`) act on the whole HTTP request when any of its tasks
+matches. Task-level faults (`task_error`, `moderation`) fail the matching generation task: at once
+for sync delivery, through `getResponse` for async delivery. They never match `getResponse` itself.
+
+Prompt markers inside `positivePrompt`: `[[sim:429]]` (any 3-digit status -> http_error),
+`[[sim:task_error]]`, `[[sim:moderation]]`, `[[sim:timeout]]` (task_error with `timeoutProvider`),
+`[[sim:slow=1.5]]` (slow_ack of 1.5 s).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import error_item, http_error_default, task_ids
+
+FAULT_KINDS = ("http_error", "task_error", "moderation", "slow_ack")
+REQUEST_KINDS = ("http_error", "slow_ack")
+TASK_KINDS = ("task_error", "moderation")
+
+_MARKER = re.compile(r"\[\[sim:([^\]]+)\]\]")
+
+
+@dataclass
+class Fault:
+    """What to break, and for which tasks. All match fields None = every task."""
+
+    kind: str = "http_error"
+    status: int | None = None
+    code: str | None = None
+    message: str | None = None
+    delay_seconds: float = 1.0
+    api_key: str | None = None
+    model: str | None = None
+    prompt_contains: str | None = None
+    task_type: str | None = None
+    times: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {', '.join(FAULT_KINDS)}")
+        if self.kind == "http_error" and self.status is None:
+            self.status = 500
+        if self.status is not None and (
+            not isinstance(self.status, int) or isinstance(self.status, bool) or not 400 <= self.status <= 599
+        ):
+            raise ValueError(f"fault status must be an HTTP error status (400-599), not {self.status!r}")
+        if not isinstance(self.delay_seconds, int | float) or self.delay_seconds < 0:
+            raise ValueError("delay_seconds must be a non-negative number")
+        if self.times is not None and (not isinstance(self.times, int) or self.times < 1):
+            raise ValueError("times must be a positive integer or null")
+
+    @classmethod
+    def from_json(cls, data: Any) -> Fault:
+        if not isinstance(data, dict):
+            raise ValueError("a fault must be a JSON object")
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - names
+        if unknown:
+            raise ValueError(f"unknown fault field(s): {', '.join(sorted(unknown))}")
+        return cls(**data)
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def matches(self, task: dict[str, Any], api_key: str | None) -> bool:
+        if self.api_key is not None and self.api_key != api_key:
+            return False
+        if self.task_type is not None and task.get("taskType") != self.task_type:
+            return False
+        if self.model is not None and task.get("model") != self.model:
+            return False
+        if self.prompt_contains is not None:
+            prompt = task.get("positivePrompt")
+            if not isinstance(prompt, str) or self.prompt_contains not in prompt:
+                return False
+        return True
+
+    def error_body(self, task: dict[str, Any] | None) -> dict[str, Any]:
+        """The `errors[]` element this fault produces."""
+        task_type, task_uuid = task_ids(task)
+        if self.kind == "http_error":
+            default_code, default_message = http_error_default(self.status or 500)
+        elif self.kind == "moderation":
+            default_code = "contentPolicyViolation"
+            default_message = "The request was rejected by the content moderation system."
+        else:
+            default_code, default_message = "inferenceError", "The provider failed to generate the output."
+        return error_item(
+            self.code or default_code,
+            self.message or default_message,
+            task_type=task_type,
+            task_uuid=task_uuid,
+        )
+
+
+def marker_faults(task: dict[str, Any]) -> list[Fault]:
+    """Transient faults requested by `[[sim:...]]` markers in the task's positivePrompt."""
+    prompt = task.get("positivePrompt")
+    if not isinstance(prompt, str):
+        return []
+    out: list[Fault] = []
+    for raw in _MARKER.findall(prompt):
+        token = raw.strip()
+        if re.fullmatch(r"\d{3}", token):
+            out.append(Fault(kind="http_error", status=int(token)))
+        elif token in ("task_error", "moderation"):
+            out.append(Fault(kind=token))
+        elif token == "timeout":
+            out.append(Fault(kind="task_error", code="timeoutProvider", message="The provider timed out."))
+        elif token.startswith("slow="):
+            try:
+                out.append(Fault(kind="slow_ack", delay_seconds=float(token[5:])))
+            except ValueError:
+                continue
+    return out
+
+
+class FaultBook:
+    """Registered faults, consumed per hit when `times` is set."""
+
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+
+    def add(self, fault: Fault) -> None:
+        with self._lock:
+            self._faults.append(fault)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def snapshot(self) -> list[Fault]:
+        with self._lock:
+            return list(self._faults)
+
+    def _consume(self, fault: Fault) -> None:
+        if fault.times is None:
+            return
+        fault.times -= 1
+        if fault.times <= 0 and fault in self._faults:
+            self._faults.remove(fault)
+
+    def request_faults(self, tasks: list[dict[str, Any]], api_key: str | None) -> tuple[Fault | None, float]:
+        """(the http_error to answer with, or None; total slow-ack delay) for a whole request."""
+        http_fault: Fault | None = None
+        delay = 0.0
+        for task in tasks:
+            for fault in marker_faults(task):
+                if fault.kind == "http_error" and http_fault is None:
+                    http_fault = fault
+                elif fault.kind == "slow_ack":
+                    delay = max(delay, fault.delay_seconds)
+        with self._lock:
+            for fault in list(self._faults):
+                if fault.kind not in REQUEST_KINDS or not any(fault.matches(t, api_key) for t in tasks):
+                    continue
+                if fault.kind == "http_error":
+                    if http_fault is not None:
+                        continue
+                    http_fault = fault
+                else:
+                    delay = max(delay, fault.delay_seconds)
+                self._consume(fault)
+        return http_fault, delay
+
+    def task_fault(self, task: dict[str, Any], api_key: str | None) -> Fault | None:
+        """The task_error/moderation fault that applies to one generation task, consuming a hit."""
+        for fault in marker_faults(task):
+            if fault.kind in TASK_KINDS:
+                return fault
+        with self._lock:
+            for fault in self._faults:
+                if fault.kind in TASK_KINDS and fault.matches(task, api_key):
+                    self._consume(fault)
+                    return fault
+        return None
+
+    def matching_task(self, fault: Fault, tasks: list[dict[str, Any]], api_key: str | None) -> dict | None:
+        """The first task a request-level fault applies to (for taskType/taskUUID in its error)."""
+        for task in tasks:
+            if fault in marker_faults(task):
+                return task
+        for task in tasks:
+            if fault.matches(task, api_key):
+                return task
+        return tasks[0] if tasks else None
