@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from irisgate.simulators.runner import ServerThread
 from openai import OpenAI
 
 from irisgate.config import load_config
 from irisgate.server.app import create_app
 from irisgate.server.gateway import GatewaySettings, prepare_store
+from irisgate.simulators.runner import ServerThread
 
 RUNWARE_MODEL = "runware/runware:100@1"
 

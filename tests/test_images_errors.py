@@ -6,8 +6,9 @@ import httpx
 import openai
 import pytest
 
-from fixtures_gateway import RUNWARE_MODEL, runware_provider
 from irisgate.simulators.runware import Fault
+
+from fixtures_gateway import RUNWARE_MODEL, runware_provider
 from media_helpers import image_bytes
 
 

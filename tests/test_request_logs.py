@@ -7,9 +7,10 @@ import logging
 
 import httpx
 
-from fixtures_gateway import RUNWARE_MODEL, runware_provider
 from irisgate.simulators.runware import Fault
 from irisgate.store import Store
+
+from fixtures_gateway import RUNWARE_MODEL, runware_provider
 
 SECRET = "rw-literal-secret-abcdef0123456789"
 

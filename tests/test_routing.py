@@ -9,9 +9,10 @@ import httpx
 import openai
 import pytest
 
-from fixtures_gateway import RUNWARE_MODEL
 from irisgate.config import parse_config
 from irisgate.routing import choose_key, split_model
+
+from fixtures_gateway import RUNWARE_MODEL
 
 
 def keys_config(api_url: str, keys: list[dict]) -> dict:

@@ -15,8 +15,9 @@ import pytest
 from PIL import Image
 from runware import Runware, RunwareError
 
-from fixtures_simulators import RunwareSimHandle
 from irisgate.simulators.runware import Fault
+
+from fixtures_simulators import RunwareSimHandle
 
 MODEL = "runware:101@1"
 

@@ -13,9 +13,10 @@ import httpx
 import pytest
 from PIL import Image
 
-from fixtures_simulators import RUNWARE_TEST_KEY, RunwareSimHandle
 from irisgate.simulators.runner import ServerThread, serve_forever
 from irisgate.simulators.runware import Fault, RunwareSimSettings, RunwareSimulator
+
+from fixtures_simulators import RUNWARE_TEST_KEY, RunwareSimHandle
 
 MODEL = "runware:101@1"
 INVALID_KEY_BODY = {
