@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+from openai import OpenAI
 
 from fixtures_gateway import RUNWARE_MODEL
 
@@ -173,44 +174,39 @@ def test_version():
 
 def test_readme_tour_simulate_then_serve(tmp_path):
     """The README's offline tour: `irisgate simulate`, then `irisgate serve` with the example config."""
-    sim_port, gateway_port = free_port(), free_port()
+    runware_port, runway_port, gateway_port = free_port(), free_port(), free_port()
     example = (Path(__file__).parent.parent / "examples" / "config.simulator.yaml").read_text()
-    assert "127.0.0.1:8702" in example
+    assert "127.0.0.1:8702" in example and "127.0.0.1:8701" in example
     config = tmp_path / "config.yaml"
-    config.write_text(example.replace("127.0.0.1:8702", f"127.0.0.1:{sim_port}"))
-    simulator = subprocess.Popen(
-        [*IRISGATE, "simulate", "--runware-port", str(sim_port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    config.write_text(
+        example.replace("127.0.0.1:8702", f"127.0.0.1:{runware_port}").replace(
+            "127.0.0.1:8701", f"127.0.0.1:{runway_port}"
+        )
     )
-    env = {**os.environ, "RUNWARE_API_KEY": "sim-runware-key"}
-    gateway = subprocess.Popen(
-        [
-            *IRISGATE,
-            "serve",
-            "-c",
-            str(config),
-            "--app-dir",
-            str(tmp_path / "data"),
-            "--port",
-            str(gateway_port),
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    simulate = [*IRISGATE, "simulate", "--runware-port", str(runware_port), "--runway-port", str(runway_port)]
+    serve = [
+        *IRISGATE,
+        "serve",
+        "-c",
+        str(config),
+        "--app-dir",
+        str(tmp_path / "data"),
+        "--port",
+        str(gateway_port),
+    ]
+    simulator = subprocess.Popen(simulate, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    gateway = subprocess.Popen(serve, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         url = f"http://127.0.0.1:{gateway_port}"
         wait_for_health(url, gateway)
         for _ in range(300):
             try:
-                httpx.get(f"http://127.0.0.1:{sim_port}/__fake/requests")
+                httpx.get(f"http://127.0.0.1:{runware_port}/__fake/requests")
+                httpx.get(f"http://127.0.0.1:{runway_port}/__fake/requests")
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
-        response = httpx.post(
+        image = httpx.post(
             url + "/v1/images/generations",
             json={
                 "model": "runware/runware:100@1",
@@ -219,14 +215,17 @@ def test_readme_tour_simulate_then_serve(tmp_path):
                 "n": 1,
             },
         )
-        assert response.status_code == 200, response.text
-        image_url = response.json()["data"][0]["url"]
-        assert image_url.startswith(f"http://127.0.0.1:{sim_port}/")
+        assert image.status_code == 200, image.text
+        image_url = image.json()["data"][0]["url"]
+        assert image_url.startswith(f"http://127.0.0.1:{runware_port}/")
         assert httpx.get(image_url).headers["content-type"] == "image/jpeg"
-        recorded = httpx.get(f"http://127.0.0.1:{sim_port}/__fake/requests").json()
-        assert [r["body"][0]["positivePrompt"] for r in recorded if r["method"] == "POST"] == [
-            "A serene mountain landscape at sunset"
-        ]
+
+        client = OpenAI(api_key="unused", base_url=url + "/v1", max_retries=0)
+        video = client.videos.create_and_poll(
+            model="runway/gen4.5", prompt="The camera slowly pushes in", seconds="2", poll_interval_ms=50
+        )
+        assert video.status == "completed", video
+        assert client.videos.download_content(video.id).read()[4:8] == b"ftyp"
     finally:
         for process in (gateway, simulator):
             process.send_signal(signal.SIGINT)

@@ -10,10 +10,11 @@ import io
 import socket
 from collections.abc import AsyncIterator, Iterator
 
+import av
 import httpx
 import pytest
 from PIL import Image
-from runware import Runware, RunwareError
+from runware import RunOptions, Runware, RunwareError, file_to_data_uri
 
 from irisgate.simulators.runware import Fault
 
@@ -145,3 +146,71 @@ async def test_image_upload_then_seed_image(sdk):
     assert uploaded[0]["imageURL"].endswith(".png")
     results = await sdk.run(params(deliveryMethod="sync", seedImage=uploaded[0]["imageUUID"], strength=0.7))
     assert results[0]["imageUUID"] != uploaded[0]["imageUUID"]
+
+
+# ---------------------------------------------------------------- videoInference
+
+VIDEO_MODEL = "sim:video@1"  # the simulator's cheap test model (320x192 | 192x320 | 256x256; 1-5 s)
+
+
+def video_params(**extra: object) -> dict[str, object]:
+    return {
+        "taskType": "videoInference",
+        "model": VIDEO_MODEL,
+        "positivePrompt": "waves on a beach",
+        "duration": 2,
+        "width": 320,
+        "height": 192,
+        "deliveryMethod": "async",
+        **extra,
+    }
+
+
+async def test_video_inference_returns_a_downloadable_mp4(sdk, runware_sim):
+    runware_sim.sim.settings.report_progress = True
+    runware_sim.sim.settings.video_polls_to_complete = 2
+    progress: list[object] = []
+    options = RunOptions(on_progress=lambda item: progress.append(item.get("progress")))
+    results = await sdk.run(video_params(numberResults=2, includeCost=True, seed=7), options)
+    assert len(results) == 2
+    assert len({r["videoUUID"] for r in results}) == 2
+    assert all(r["taskType"] == "videoInference" and r["status"] == "success" for r in results)
+    assert [r["seed"] for r in results] == [7, 8]
+    assert all(r["cost"] == pytest.approx(0.10) for r in results)
+    assert progress == [0, 50]
+    response = httpx.get(results[0]["videoURL"])
+    assert response.headers["content-type"] == "video/mp4"
+    with av.open(io.BytesIO(response.content)) as container:
+        stream = container.streams.video[0]
+        frame = next(container.decode(stream))
+        assert (stream.codec_context.name, frame.format.name) == ("h264", "yuv420p")
+        assert (frame.width, frame.height) == (320, 192)
+        assert container.duration / 1_000_000 == pytest.approx(2, abs=0.1)
+    sent = runware_sim.sim.tasks("videoInference")
+    assert len(sent) == 1 and sent[0]["deliveryMethod"] == "async"
+    polls = runware_sim.sim.tasks("getResponse")
+    assert len(polls) == 3 and {p["taskUUID"] for p in polls} == {sent[0]["taskUUID"]}
+
+
+async def test_video_with_nested_frame_image_from_an_upload(sdk):
+    buf = io.BytesIO()
+    Image.new("RGB", (320, 192), (200, 10, 10)).save(buf, "PNG")
+    uploaded = await sdk.image_upload({"image": file_to_data_uri(buf.getvalue())})
+    frames = {"frameImages": [{"image": uploaded[0]["imageUUID"], "frame": "first"}]}
+    results = await sdk.run(video_params(inputs=frames))
+    assert results[0]["videoURL"].endswith(".mp4")
+
+
+async def test_video_failure_is_a_safety_error(sdk, runware_sim):
+    runware_sim.sim.settings.async_polls_to_complete = 0
+    with pytest.raises(RunwareError) as raised:
+        await sdk.run(video_params(positivePrompt="forbidden [[sim:moderation]]"))
+    assert raised.value.code == "safety"
+    assert raised.value.task_type == "videoInference"
+
+
+async def test_video_sync_delivery_is_a_validation_error(sdk):
+    with pytest.raises(RunwareError) as raised:
+        await sdk.run(video_params(deliveryMethod="sync"))
+    assert (raised.value.code, raised.value.status_code) == ("validation", 400)
+    assert raised.value.parameter == "deliveryMethod"

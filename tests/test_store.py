@@ -16,11 +16,13 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from irisgate.config import parse_config
 from irisgate.store import RequestLogRecord, Store, default_store_url, normalize_store_url
+from irisgate.store.store import alembic_config
 from irisgate.store.tables import metadata, provider_keys, providers
 
 PG_URL = os.environ.get("IRISGATE_TEST_POSTGRES_URL")
@@ -135,8 +137,9 @@ async def test_migrate_creates_tables_and_is_idempotent(store_url: str) -> None:
             version = (
                 await conn.execute(sa.text("SELECT version_num FROM irisgate_alembic_version"))
             ).scalar()
-        assert {"providers", "provider_keys", "request_logs", "irisgate_alembic_version"} <= tables
-        assert version == "0001"
+        expected = {"providers", "provider_keys", "request_logs", "video_jobs", "irisgate_alembic_version"}
+        assert expected <= tables
+        assert version == ScriptDirectory.from_config(alembic_config()).get_current_head() == "0002"
     finally:
         await store.close()
     reopened = await Store.open(store_url)  # a restart migrates again without complaint

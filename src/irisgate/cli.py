@@ -25,6 +25,7 @@ app.add_typer(config_app, name="config")
 console = Console(stderr=True)
 
 CONFIG_NAMES = ("config.json", "config.yaml", "config.yml")
+SIM_RUNWAY_KEY = "key_" + "0" * 128
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
@@ -128,17 +129,25 @@ def version() -> None:
 def simulate(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     runware_port: Annotated[int, typer.Option(help="Runware simulator port (0 = any free port).")] = 8702,
+    runway_port: Annotated[int, typer.Option(help="Runway simulator port (0 = any free port).")] = 8701,
     runware_key: Annotated[
         list[str], typer.Option("--runware-key", help="API key(s) the Runware simulator accepts.")
     ] = ["sim-runware-key"],  # noqa: B006 (typer reads the default)
+    runway_key: Annotated[
+        list[str], typer.Option("--runway-key", help="API key(s) the Runway simulator accepts.")
+    ] = [SIM_RUNWAY_KEY],  # noqa: B006
 ) -> None:
-    """Run faithful offline simulators of the provider APIs (Runware) until Ctrl-C."""
+    """Run faithful offline simulators of the Runware and Runway APIs until Ctrl-C."""
     from irisgate.simulators import RunwareSimSettings, RunwareSimulator, serve_forever
+    from irisgate.simulators.runway import RunwaySimSettings, RunwaySimulator
 
     runware = RunwareSimulator(RunwareSimSettings(api_keys=set(runware_key)))
-    keys = ", ".join(runware_key)
+    runway = RunwaySimulator(RunwaySimSettings(api_keys=set(runway_key), https_only_inputs=False))
     serve_forever(
-        {"runware": (runware.app, runware_port)},
+        {"runware": (runware.app, runware_port), "runway": (runway.app, runway_port)},
         host=host,
-        notes={"runware": f"POST /v1 with Authorization: Bearer <{keys}>; control plane at /__fake/*"},
+        notes={
+            "runware": f"POST /v1, Authorization: Bearer <{', '.join(runware_key)}>; control plane /__fake/*",
+            "runway": f"/v1/*, Authorization: Bearer <{', '.join(runway_key)}>; control plane /__fake/*",
+        },
     )

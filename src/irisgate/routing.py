@@ -83,3 +83,22 @@ class Router:
                 param="model",
             )
         return Route(provider_name, model, provider, choose_key(admitting, self.rng))
+
+    def key_route(self, provider_name: str, key_id: str, model: str) -> Route:
+        """The route of an existing job: the same provider and the very key that created it."""
+        config = self.configs.get(provider_name)
+        provider = self.providers.get(provider_name)
+        if config is None or provider is None:
+            raise GatewayError(
+                409,
+                f"This video was created on provider '{provider_name}', which is no longer configured",
+                code="provider_unavailable",
+            )
+        key = next((key for key in config.keys if key.id == key_id), None)
+        if key is None:
+            raise GatewayError(
+                409,
+                f"The {provider_name} key that created this video is no longer configured",
+                code="key_unavailable",
+            )
+        return Route(provider_name, model, provider, key)

@@ -7,17 +7,31 @@ An operation a provider lacks raises `unsupported_operation` (HTTP 400).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from irisgate.schemas.errors import unsupported_operation
 
 if TYPE_CHECKING:
     from irisgate.config import KeyConfig
+    from irisgate.providers.http import UpstreamClient
     from irisgate.schemas.images import ImageEditRequest, ImageGenerationRequest, ImagesResult
+    from irisgate.schemas.videos import VideoCreateRequest, VideoTaskState
+
+
+@dataclass(frozen=True)
+class VideoSubmission:
+    """What a provider answered to a video create: its task id and the parameters it applied."""
+
+    upstream_id: str
+    seconds: str | None
+    size: str | None
+    cost_usd: float | None = None
 
 
 class Provider(Protocol):
     name: str
+    client: UpstreamClient
 
     async def generate_images(
         self, request: ImageGenerationRequest, model: str, key: KeyConfig
@@ -27,6 +41,14 @@ class Provider(Protocol):
 
     async def vary_images(self, model: str, key: KeyConfig) -> ImagesResult: ...
 
+    async def create_video(
+        self, request: VideoCreateRequest, model: str, key: KeyConfig
+    ) -> VideoSubmission: ...
+
+    async def retrieve_video(self, upstream_id: str, key: KeyConfig) -> VideoTaskState: ...
+
+    async def delete_video(self, upstream_id: str, key: KeyConfig) -> None: ...
+
     async def aclose(self) -> None: ...
 
 
@@ -34,6 +56,7 @@ class BaseProvider:
     """Default answers for operations a provider does not offer."""
 
     name = "provider"
+    client: UpstreamClient
 
     async def generate_images(
         self, request: ImageGenerationRequest, model: str, key: KeyConfig
@@ -46,5 +69,14 @@ class BaseProvider:
     async def vary_images(self, model: str, key: KeyConfig) -> ImagesResult:
         raise unsupported_operation("image_variation", self.name)
 
+    async def create_video(self, request: VideoCreateRequest, model: str, key: KeyConfig) -> VideoSubmission:
+        raise unsupported_operation("video_generation", self.name)
+
+    async def retrieve_video(self, upstream_id: str, key: KeyConfig) -> VideoTaskState:
+        raise unsupported_operation("video_retrieve", self.name)
+
+    async def delete_video(self, upstream_id: str, key: KeyConfig) -> None:
+        raise unsupported_operation("video_delete", self.name)
+
     async def aclose(self) -> None:
-        return None
+        await self.client.aclose()

@@ -49,9 +49,19 @@ class UpstreamClient:
         return self._session
 
     async def post_json(self, url: str, payload: Any, headers: Mapping[str, str]) -> UpstreamResponse:
-        all_headers = {**self.extra_headers, "Content-Type": "application/json", **headers}
+        return await self.request("POST", url, payload, headers)
+
+    async def request(
+        self, method: str, url: str, payload: Any = None, headers: Mapping[str, str] | None = None
+    ) -> UpstreamResponse:
+        """One call to the provider's API, its body read in full (API answers are small)."""
+        all_headers = {**self.extra_headers, **(headers or {})}
+        data = None
+        if payload is not None:
+            all_headers["Content-Type"] = "application/json"
+            data = orjson.dumps(payload)
         try:
-            async with self.session.post(url, data=orjson.dumps(payload), headers=all_headers) as response:
+            async with self.session.request(method, url, data=data, headers=all_headers) as response:
                 body = await response.read()
                 return UpstreamResponse(response.status, response.headers, body)
         except TimeoutError:
@@ -66,6 +76,28 @@ class UpstreamClient:
             raise GatewayError(
                 502,
                 f"Could not reach {self.provider}: {type(exc).__name__}",
+                code="upstream_unreachable",
+            ) from None
+
+    async def open_stream(self, url: str, headers: Mapping[str, str]) -> aiohttp.ClientResponse:
+        """Start a GET of a media URL and return the response with its body unread, for streaming.
+
+        The caller must `release()` it. No provider credentials are sent: output URLs are public
+        or signed. Only the connect and each read are bounded by the timeout, not the whole body.
+        """
+        timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=self.timeout_seconds, sock_read=self.timeout_seconds
+        )
+        try:
+            return await self.session.get(url, headers=dict(headers), timeout=timeout, auto_decompress=False)
+        except TimeoutError:
+            raise GatewayError(
+                504, f"{self.provider}'s media host did not answer in time", code="upstream_timeout"
+            ) from None
+        except aiohttp.ClientError as exc:
+            raise GatewayError(
+                502,
+                f"Could not download from {self.provider}: {type(exc).__name__}",
                 code="upstream_unreachable",
             ) from None
 

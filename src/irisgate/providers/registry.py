@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from irisgate.config import ProviderConfig
 from irisgate.providers.base import Provider
 from irisgate.providers.runware import RunwareProvider
+from irisgate.providers.runway import RunwayProvider
 
-PROVIDER_CLASSES: dict[str, type] = {"runware": RunwareProvider}
+PROVIDER_CLASSES: dict[str, type] = {"runware": RunwareProvider, "runway": RunwayProvider}
 
 
 def build_providers(configs: Mapping[str, ProviderConfig]) -> dict[str, Provider]:

@@ -15,7 +15,7 @@ from starlette.routing import Route
 from irisgate import __version__
 from irisgate.config import load_config
 from irisgate.schemas.errors import GatewayError
-from irisgate.server import images
+from irisgate.server import images, videos
 from irisgate.server.gateway import Gateway, GatewaySettings
 from irisgate.server.responses import error_response, json_response
 
@@ -50,7 +50,7 @@ async def unhandled_error(request: Request, exc: Exception) -> Response:
 def create_app(settings: GatewaySettings) -> Starlette:
     gateway = Gateway(settings)
     app = Starlette(
-        routes=[Route("/health", health, methods=["GET"]), *images.routes],
+        routes=[Route("/health", health, methods=["GET"]), *images.routes, *videos.routes],
         lifespan=gateway.lifespan,
         exception_handlers={HTTPException: http_error, Exception: unhandled_error},
     )

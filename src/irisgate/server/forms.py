@@ -80,26 +80,32 @@ def split_form_key(key: str) -> tuple[str, list[str]]:
 
 
 def set_nested(target: dict[str, Any], name: str, path: list[str], value: Any) -> None:
-    if not path:
-        target[name] = value
-        return
+    """Place one form value at `name[path…]`, as `qs` parses brackets: `a[][x]=1&a[][y]=2` → a=[{x,y}]."""
+    keys: list[Any] = [name, *path]
     container: Any = target
-    key: Any = name
-    for part in path:
-        nxt: Any = [] if part == "" else {}
-        if isinstance(container, list):
-            container.append(nxt)
-            container = container[-1]
-        else:
-            existing = container.get(key)
-            if not isinstance(existing, type(nxt)):
-                container[key] = nxt
-            container = container[key]
-        key = part
+    for depth, key in enumerate(keys[:-1]):
+        child_is_list = keys[depth + 1] == ""
+        container = _child(container, key, [] if child_is_list else {}, keys[depth + 1])
+    last = keys[-1]
     if isinstance(container, list):
         container.append(value)
     else:
-        container[key] = value
+        container[last] = value
+
+
+def _child(container: Any, key: Any, empty: list[Any] | dict[str, Any], next_key: Any) -> Any:
+    """The container at `key` (created if absent); for a list, the element a following key belongs to."""
+    if isinstance(container, list):
+        last = container[-1] if container else None
+        if isinstance(last, type(empty)) and isinstance(last, dict) and next_key not in last:
+            return last
+        container.append(empty)
+        return empty
+    existing = container.get(key)
+    if not isinstance(existing, type(empty)):
+        container[key] = empty
+        return empty
+    return existing
 
 
 def decode_loose(value: Any) -> Any:

@@ -11,6 +11,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 
 from irisgate.config import GatewayConfig
+from irisgate.jobs.service import VideoJobs
 from irisgate.providers.registry import build_providers
 from irisgate.request_log import RequestLogWriter
 from irisgate.routing import Router
@@ -43,13 +44,15 @@ class Gateway:
         self.settings = settings
         self.providers = build_providers(settings.config.providers)
         self.router = Router(settings.config.providers, self.providers)
-        self.store: Store | None = None
+        self.store: Store
         self.request_log: RequestLogWriter
+        self.jobs: VideoJobs
 
     @asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
         app.state.gateway = self
         self.store = await Store.open(self.settings.store_url)
+        self.jobs = VideoJobs(self.store, self.router)
         self.request_log = RequestLogWriter(self.store)
         await self.request_log.start()
         try:

@@ -17,27 +17,40 @@ from starlette.responses import Response
 from irisgate.routing import Route
 from irisgate.schemas.errors import GatewayError
 from irisgate.server.responses import error_response
-from irisgate.store import RequestLogRecord
+from irisgate.store import RequestLogRecord, VideoJobRecord
 
 log = logging.getLogger("irisgate.server")
 
 
 @dataclass
 class CallContext:
-    """What a handler learned while serving one request, for its log record."""
+    """What a handler learned while serving one request, for its log record and headers."""
 
     request_id: str
-    route: Route | None = None
+    provider: str | None = None
+    model: str | None = None
+    key_id: str | None = None
+    key_name: str | None = None
     cost_usd: float | None = None
 
     def use(self, route: Route) -> Route:
-        self.route = route
+        self.provider, self.model = route.provider_name, route.model
+        self.key_id, self.key_name = route.key.id, route.key.name
         return route
 
+    def use_job(self, job: VideoJobRecord) -> VideoJobRecord:
+        self.provider, self.model, self.key_id, self.key_name = (
+            job.provider,
+            job.model,
+            job.key_id,
+            job.key_name,
+        )
+        return job
+
     def route_headers(self) -> dict[str, str]:
-        if self.route is None:
+        if self.provider is None:
             return {}
-        return {"x-irisgate-provider": self.route.provider_name, "x-irisgate-model": self.route.model}
+        return {"x-irisgate-provider": self.provider, "x-irisgate-model": self.model or ""}
 
 
 Handler = Callable[[Request, CallContext], Awaitable[Response]]
@@ -80,15 +93,14 @@ def _record(
     error: GatewayError | None,
     started: float,
 ) -> RequestLogRecord:
-    route = ctx.route
     return RequestLogRecord(
         request_id=ctx.request_id,
         method=request.method,
         route=route_name,
-        provider=route.provider_name if route else None,
-        model=route.model if route else None,
-        key_id=route.key.id if route else None,
-        key_name=route.key.name if route else None,
+        provider=ctx.provider,
+        model=ctx.model,
+        key_id=ctx.key_id,
+        key_name=ctx.key_name,
         status_code=status,
         latency_ms=round((time.perf_counter() - started) * 1000, 3),
         cost_usd=ctx.cost_usd,

@@ -1,7 +1,7 @@
 """Persistence behind one interface: SQLite (default) and PostgreSQL, via SQLAlchemy Core + Alembic."""
 
 from irisgate.store.engine import default_store_url, normalize_store_url
-from irisgate.store.records import KeyRecord, ProviderRecord, RequestLogRecord, utc_now
+from irisgate.store.records import KeyRecord, ProviderRecord, RequestLogRecord, VideoJobRecord, utc_now
 from irisgate.store.store import Store
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "ProviderRecord",
     "RequestLogRecord",
     "Store",
+    "VideoJobRecord",
     "default_store_url",
     "normalize_store_url",
     "utc_now",

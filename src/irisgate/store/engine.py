@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+WAL_SWITCH_ATTEMPTS = 100
 # Execution option asking for "BEGIN IMMEDIATE" on SQLite: take the write lock up front, so that a
 # read-then-write transaction (migrations, config sync) cannot lose a race with another process.
 IMMEDIATE = "irisgate_sqlite_immediate"
@@ -57,11 +59,30 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        _use_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
         cursor.close()
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch a database to WAL (persistent, so this matters only on a fresh file).
+
+    SQLite answers "database is locked" at once, without its busy handler, when another connection
+    holds a transaction during the switch: retry briefly (this runs at most on the first connects).
+    """
+    cursor.execute("PRAGMA journal_mode")
+    if str(cursor.fetchone()[0]).lower() == "wal":
+        return
+    for attempt in range(WAL_SWITCH_ATTEMPTS):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as error:  # the driver's OperationalError, whatever adapter wraps it
+            if "locked" not in str(error) or attempt == WAL_SWITCH_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05)
 
 
 def _sqlite_on_begin(connection: Connection) -> None:

@@ -55,3 +55,27 @@ class RequestLogRecord:
     error_message: str | None = None
     id: int | None = None
     created_at: datetime = field(default_factory=utc_now)
+
+
+@dataclass(frozen=True, kw_only=True)
+class VideoJobRecord:
+    """A video job as irisgate knows it: which provider and key run it, and its last seen state."""
+
+    id: str
+    provider: str
+    upstream_id: str
+    key_id: str
+    model: str
+    status: str  # queued | in_progress | completed | failed
+    progress: int = 0
+    key_name: str | None = None
+    prompt: str | None = None
+    seconds: str | None = None
+    size: str | None = None
+    created_at: datetime = field(default_factory=utc_now)
+    updated_at: datetime = field(default_factory=utc_now)
+    completed_at: datetime | None = None
+    cost_usd: float | None = None
+    output_url: str | None = field(default=None, repr=False)
+    error_code: str | None = None
+    error_message: str | None = None

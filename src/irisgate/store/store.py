@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -17,14 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from irisgate.config.models import ProviderConfig
 from irisgate.store.engine import IMMEDIATE, create_engine
-from irisgate.store.records import KeyRecord, ProviderRecord, RequestLogRecord, utc_now
+from irisgate.store.records import KeyRecord, ProviderRecord, RequestLogRecord, VideoJobRecord, utc_now
 from irisgate.store.sync import sync_providers
-from irisgate.store.tables import ERROR_MESSAGE_MAX_CHARS, provider_keys, providers, request_logs
+from irisgate.store.tables import ERROR_MESSAGE_MAX_CHARS, provider_keys, providers, request_logs, video_jobs
 
 logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MAX_LOG_PAGE = 1000
+MAX_JOB_PAGE = 100
 # pg_advisory_xact_lock key serialising migrations and config syncs across instances ("irisgate").
 _PG_LOCK_KEY = 0x69726973
 
@@ -130,6 +132,58 @@ class Store:
         async with self._engine.connect() as conn:
             result = await conn.execute(query)
             return [RequestLogRecord(**row) for row in result.mappings()]
+
+    # -- video jobs --------------------------------------------------------------------------------
+
+    async def insert_job(self, job: VideoJobRecord) -> None:
+        """Record a new job (one short transaction); an existing row with the same id is replaced."""
+        values = dataclasses.asdict(job)
+        async with self._engine.begin() as conn:
+            await conn.execute(sa.delete(video_jobs).where(video_jobs.c.id == job.id))
+            await conn.execute(sa.insert(video_jobs), values)
+
+    async def get_job(self, job_id: str) -> VideoJobRecord | None:
+        async with self._engine.connect() as conn:
+            row = (
+                (await conn.execute(sa.select(video_jobs).where(video_jobs.c.id == job_id)))
+                .mappings()
+                .first()
+            )
+        return VideoJobRecord(**row) if row else None
+
+    async def update_job(self, job_id: str, **changes: Any) -> None:
+        """Apply the changed fields of a job (and bump ``updated_at``)."""
+        changes.setdefault("updated_at", utc_now())
+        async with self._engine.begin() as conn:
+            await conn.execute(sa.update(video_jobs).where(video_jobs.c.id == job_id).values(**changes))
+
+    async def delete_job(self, job_id: str) -> bool:
+        async with self._engine.begin() as conn:
+            result = await conn.execute(sa.delete(video_jobs).where(video_jobs.c.id == job_id))
+        return bool(result.rowcount)
+
+    async def list_jobs(
+        self, *, limit: int = 20, after: str | None = None, order: str = "desc", provider: str | None = None
+    ) -> tuple[list[VideoJobRecord], bool]:
+        """A page of jobs by creation time (``order`` desc = newest first) after the job ``after``,
+        and whether more follow."""
+        limit = max(1, min(limit, MAX_JOB_PAGE))
+        newest_first = order != "asc"
+        created, ident = video_jobs.c.created_at, video_jobs.c.id
+        query = sa.select(video_jobs)
+        if provider is not None:
+            query = query.where(video_jobs.c.provider == provider)
+        async with self._engine.connect() as conn:
+            if after is not None:
+                anchor = (await conn.execute(sa.select(created).where(ident == after))).scalar()
+                if anchor is None:
+                    return [], False
+                before = sa.or_(created < anchor, sa.and_(created == anchor, ident < after))
+                later = sa.or_(created > anchor, sa.and_(created == anchor, ident > after))
+                query = query.where(before if newest_first else later)
+            ordering = (created.desc(), ident.desc()) if newest_first else (created.asc(), ident.asc())
+            rows = (await conn.execute(query.order_by(*ordering).limit(limit + 1))).mappings().all()
+        return [VideoJobRecord(**row) for row in rows[:limit]], len(rows) > limit
 
 
 def _key_record(row: Mapping[str, Any]) -> KeyRecord:

@@ -102,3 +102,26 @@ request_logs = sa.Table(
 )
 
 ERROR_MESSAGE_MAX_CHARS = 2000
+
+video_jobs = sa.Table(
+    "video_jobs",
+    metadata,
+    sa.Column("id", sa.String(), primary_key=True),  # the public, opaque "video_…" id
+    sa.Column("provider", sa.String(), nullable=False, index=True),
+    sa.Column("upstream_id", sa.String(), nullable=False),
+    sa.Column("key_id", sa.String(), nullable=False),
+    sa.Column("key_name", sa.String(), nullable=True),
+    sa.Column("model", sa.String(), nullable=False),  # the provider's model (without "provider/")
+    sa.Column("prompt", sa.Text(), nullable=True),
+    sa.Column("seconds", sa.String(), nullable=True),
+    sa.Column("size", sa.String(), nullable=True),
+    sa.Column("status", sa.String(), nullable=False, index=True),  # queued | in_progress | completed | failed
+    sa.Column("progress", sa.Integer(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False, index=True),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Column("completed_at", UTCDateTime(), nullable=True),
+    sa.Column("cost_usd", sa.Float(), nullable=True),
+    sa.Column("output_url", sa.Text(), nullable=True),  # from the provider, never from a client
+    sa.Column("error_code", sa.String(), nullable=True),
+    sa.Column("error_message", sa.Text(), nullable=True),
+)

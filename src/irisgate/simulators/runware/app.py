@@ -1,32 +1,29 @@
-"""`RunwareSimulator`: the Starlette app that plays `POST https://api.runware.ai/v1` and im.runware.ai."""
+"""`RunwareSimulator`: the Starlette app that plays `POST https://api.runware.ai/v1`, im.runware.ai and
+vm.runware.ai (media GET/HEAD with Range, see media_http)."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
-import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match, Route
+from starlette.routing import Route
 
+from ..common.http import ALL_METHODS, allowed_methods, json_response
+from ..common.recording import read_request
 from .context import TaskContext
 from .control import control_routes
 from .envelope import authenticate, build_body, failure_body, parse_tasks
 from .errors import TaskFailure, error_item
 from .faults import Fault, FaultBook
-from .media import MEDIA_PATH_PREFIX
+from .media import MEDIA_PATH_PREFIX, VIDEO_PATH_PREFIX
+from .media_http import media_response
 from .settings import RunwareSimSettings
 from .state import RecordedRequest, SimState
 from .tasks import run_task
-
-ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-
-
-def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type="application/json", headers=headers)
 
 
 class RunwareSimulator:
@@ -41,7 +38,8 @@ class RunwareSimulator:
             routes=[
                 Route("/v1", self._tasks_endpoint, methods=["POST"]),
                 Route("/v1/", self._tasks_endpoint, methods=["POST"]),
-                Route(MEDIA_PATH_PREFIX + "{name}", self._media_endpoint, methods=["GET", "HEAD"]),
+                Route(MEDIA_PATH_PREFIX + "{name}", self._image_endpoint, methods=["GET", "HEAD"]),
+                Route(VIDEO_PATH_PREFIX + "{name}", self._video_endpoint, methods=["GET", "HEAD"]),
                 *control_routes(self),
                 Route("/{path:path}", self._not_found, methods=ALL_METHODS),
             ],
@@ -75,16 +73,9 @@ class RunwareSimulator:
     # ------------------------------------------------------------------ HTTP
 
     async def _record(self, request: Request) -> bytes:
-        raw = await request.body()
-        body: Any = None
-        if raw:
-            try:
-                body = orjson.loads(raw)
-            except orjson.JSONDecodeError:
-                body = None
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        self.state.record(RecordedRequest(request.method, request.url.path, headers, body, raw))
-        return raw
+        recorded = await read_request(request)
+        self.state.record(recorded)
+        return recorded.raw
 
     async def _tasks_endpoint(self, request: Request) -> Response:
         raw = await self._record(request)
@@ -123,32 +114,28 @@ class RunwareSimulator:
                 failures.append(failure)
         return json_response(*build_body(auth.data, items, failures))
 
-    async def _media_endpoint(self, request: Request) -> Response:
+    async def _image_endpoint(self, request: Request) -> Response:
+        return await self._media_endpoint(request, "image")
+
+    async def _video_endpoint(self, request: Request) -> Response:
+        return await self._media_endpoint(request, "video")
+
+    async def _media_endpoint(self, request: Request, kind: str) -> Response:
         await self._record(request)
         name: str = request.path_params["name"]
         media_uuid, _, ext = name.partition(".")
         item = self.state.media.get(media_uuid.lower())
-        if item is None or item.ext != ext:
+        if item is None or item.ext != ext or item.kind != kind:
             return Response(b"Not Found", status_code=404, media_type="text/plain")
         if self.settings.urls_expired:
             status = self.settings.urls_expired_status
             text = b"Forbidden" if status == 403 else b"Not Found"
             return Response(text, status_code=status, media_type="text/plain")
-        headers = {
-            "content-length": str(len(item.data)),
-            "cache-control": "public, max-age=2592000",
-            "accept-ranges": "bytes",
-        }
-        body = b"" if request.method == "HEAD" else item.data
-        return Response(body, status_code=200, media_type=item.content_type, headers=headers)
+        return media_response(request, item)
 
     def _allowed_methods(self, request: Request) -> list[str]:
         """Methods of the routes whose path matches this request (for 405 vs 404)."""
-        allowed: set[str] = set()
-        for route in self.app.routes[:-1]:
-            if isinstance(route, Route) and route.matches(request.scope)[0] == Match.PARTIAL:
-                allowed.update(route.methods or ())
-        return sorted(allowed)
+        return allowed_methods(self.app.routes[:-1], request.scope)
 
     async def _not_found(self, request: Request) -> Response:
         if not request.url.path.startswith("/__fake"):

@@ -11,23 +11,20 @@ Prompt markers inside `positivePrompt`: `[[sim:429]]` (any 3-digit status -> htt
 
 from __future__ import annotations
 
-import dataclasses
 import re
-import threading
 from dataclasses import dataclass
 from typing import Any
 
+from ..common.faults import FaultJson, FaultRegistry, marker_tokens
 from .errors import error_item, http_error_default, task_ids
 
 FAULT_KINDS = ("http_error", "task_error", "moderation", "slow_ack")
 REQUEST_KINDS = ("http_error", "slow_ack")
 TASK_KINDS = ("task_error", "moderation")
 
-_MARKER = re.compile(r"\[\[sim:([^\]]+)\]\]")
-
 
 @dataclass
-class Fault:
+class Fault(FaultJson):
     """What to break, and for which tasks. All match fields None = every task."""
 
     kind: str = "http_error"
@@ -54,19 +51,6 @@ class Fault:
             raise ValueError("delay_seconds must be a non-negative number")
         if self.times is not None and (not isinstance(self.times, int) or self.times < 1):
             raise ValueError("times must be a positive integer or null")
-
-    @classmethod
-    def from_json(cls, data: Any) -> Fault:
-        if not isinstance(data, dict):
-            raise ValueError("a fault must be a JSON object")
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - names
-        if unknown:
-            raise ValueError(f"unknown fault field(s): {', '.join(sorted(unknown))}")
-        return cls(**data)
-
-    def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
     def matches(self, task: dict[str, Any], api_key: str | None) -> bool:
         if self.api_key is not None and self.api_key != api_key:
@@ -101,12 +85,8 @@ class Fault:
 
 def marker_faults(task: dict[str, Any]) -> list[Fault]:
     """Transient faults requested by `[[sim:...]]` markers in the task's positivePrompt."""
-    prompt = task.get("positivePrompt")
-    if not isinstance(prompt, str):
-        return []
     out: list[Fault] = []
-    for raw in _MARKER.findall(prompt):
-        token = raw.strip()
+    for token in marker_tokens(task.get("positivePrompt")):
         if re.fullmatch(r"\d{3}", token):
             out.append(Fault(kind="http_error", status=int(token)))
         elif token in ("task_error", "moderation"):
@@ -121,31 +101,8 @@ def marker_faults(task: dict[str, Any]) -> list[Fault]:
     return out
 
 
-class FaultBook:
+class FaultBook(FaultRegistry[Fault]):
     """Registered faults, consumed per hit when `times` is set."""
-
-    def __init__(self) -> None:
-        self._faults: list[Fault] = []
-        self._lock = threading.Lock()
-
-    def add(self, fault: Fault) -> None:
-        with self._lock:
-            self._faults.append(fault)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._faults.clear()
-
-    def snapshot(self) -> list[Fault]:
-        with self._lock:
-            return list(self._faults)
-
-    def _consume(self, fault: Fault) -> None:
-        if fault.times is None:
-            return
-        fault.times -= 1
-        if fault.times <= 0 and fault in self._faults:
-            self._faults.remove(fault)
 
     def request_faults(self, tasks: list[dict[str, Any]], api_key: str | None) -> tuple[Fault | None, float]:
         """(the http_error to answer with, or None; total slow-ack delay) for a whole request."""

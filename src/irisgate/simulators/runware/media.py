@@ -1,21 +1,25 @@
-"""Real image bytes (Pillow) and the in-memory store the simulator serves them from."""
+"""Real image bytes (Pillow) and the in-memory store the simulator serves images and videos from."""
 
 from __future__ import annotations
 
-import hashlib
-import io
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
 
-from PIL import Image
+# Image helpers shared with the Runway simulator; re-exported for the Runware modules that use them.
+from ..common.images import OUTPUT_FORMATS, colours_for, image_size, render_image, sniff_image
 
-# outputFormat -> (Pillow format, Content-Type, file extension)
-OUTPUT_FORMATS: dict[str, tuple[str, str, str]] = {
-    "JPG": ("JPEG", "image/jpeg", "jpg"),
-    "PNG": ("PNG", "image/png", "png"),
-    "WEBP": ("WEBP", "image/webp", "webp"),
-}
+__all__ = [
+    "INPUT_FORMATS",
+    "MEDIA_PATH_PREFIX",
+    "OUTPUT_FORMATS",
+    "VIDEO_PATH_PREFIX",
+    "MediaStore",
+    "StoredMedia",
+    "colours_for",
+    "image_size",
+    "render_image",
+    "sniff_image",
+]
 
 # Sniffed input formats -> (Content-Type, extension). Uploads also accept BMP and GIF.
 INPUT_FORMATS: dict[str, tuple[str, str]] = {
@@ -27,75 +31,7 @@ INPUT_FORMATS: dict[str, tuple[str, str]] = {
 }
 
 MEDIA_PATH_PREFIX = "/image/ws/0.5/ii/"
-
-
-def sniff_image(data: bytes) -> str | None:
-    """The image format named by the magic bytes: PNG, JPEG, WEBP, BMP, GIF, or None."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "PNG"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "JPEG"
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "WEBP"
-    if data.startswith(b"BM"):
-        return "BMP"
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return "GIF"
-    return None
-
-
-def image_size(data: bytes) -> tuple[int, int] | None:
-    """Pixel size of encoded image bytes, or None when Pillow cannot read them."""
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            return img.size
-    except Exception:
-        return None
-
-
-# A small palette keeps the render cache effective: (size, format, quality) has at most 64 variants.
-_PALETTE: tuple[tuple[int, int, int], ...] = (
-    (230, 57, 70),
-    (241, 250, 238),
-    (168, 218, 220),
-    (69, 123, 157),
-    (29, 53, 87),
-    (255, 183, 3),
-    (251, 133, 0),
-    (42, 157, 143),
-)
-
-
-def colours_for(seed: int, prompt: str) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
-    """Two deterministic RGB colours (from a small palette) derived from the seed and the prompt."""
-    digest = hashlib.sha256(f"{seed}:{prompt}".encode()).digest()
-    first = digest[0] % len(_PALETTE)
-    second = (first + 1 + digest[1] % (len(_PALETTE) - 1)) % len(_PALETTE)
-    return _PALETTE[first], _PALETTE[second]
-
-
-@lru_cache(maxsize=256)
-def render_image(
-    width: int,
-    height: int,
-    output_format: str,
-    quality: int,
-    start: tuple[int, int, int],
-    end: tuple[int, int, int],
-) -> bytes:
-    """A widthxheight diagonal-ish gradient from ``start`` to ``end``, encoded as ``output_format``."""
-    pil_format = OUTPUT_FORMATS[output_format][0]
-    mask = Image.linear_gradient("L").rotate(45, expand=False).resize((width, height))
-    size = (width, height)
-    img = Image.composite(Image.new("RGB", size, end), Image.new("RGB", size, start), mask)
-    buf = io.BytesIO()
-    if pil_format == "PNG":
-        img.save(buf, "PNG", compress_level=1)
-    elif pil_format == "WEBP":
-        img.save(buf, "WEBP", quality=quality, method=0)
-    else:
-        img.save(buf, pil_format, quality=quality)
-    return buf.getvalue()
+VIDEO_PATH_PREFIX = "/video/ws/0.5/vi/"
 
 
 @dataclass(frozen=True)
@@ -103,17 +39,34 @@ class StoredMedia:
     data: bytes
     content_type: str
     ext: str
+    kind: str = "image"  # "image" (served under MEDIA_PATH_PREFIX) | "video" (VIDEO_PATH_PREFIX)
+    # Bytes of a trailing MP4 `free` box streamed after `data` (see mp4.padding_chunks); never stored.
+    padding: int = 0
+
+    @property
+    def size(self) -> int:
+        return len(self.data) + self.padding
 
 
 class MediaStore:
-    """uuid -> bytes; served at `/image/ws/0.5/ii/<uuid>.<ext>` like im.runware.ai."""
+    """uuid -> bytes; served at `/image/ws/0.5/ii/<uuid>.<ext>` (images) like im.runware.ai and at
+    `/video/ws/0.5/vi/<uuid>.<ext>` (videos) like vm.runware.ai."""
 
     def __init__(self) -> None:
         self._items: dict[str, StoredMedia] = {}
         self._lock = threading.Lock()
 
-    def put(self, media_uuid: str, data: bytes, content_type: str, ext: str) -> StoredMedia:
-        item = StoredMedia(data, content_type, ext)
+    def put(
+        self,
+        media_uuid: str,
+        data: bytes,
+        content_type: str,
+        ext: str,
+        *,
+        kind: str = "image",
+        padding: int = 0,
+    ) -> StoredMedia:
+        item = StoredMedia(data, content_type, ext, kind, padding)
         with self._lock:
             self._items[media_uuid] = item
         return item
@@ -130,6 +83,10 @@ class MediaStore:
     def url_for(base_url: str, media_uuid: str, ext: str) -> str:
         return f"{base_url.rstrip('/')}{MEDIA_PATH_PREFIX}{media_uuid}.{ext}"
 
+    @staticmethod
+    def video_url_for(base_url: str, media_uuid: str, ext: str) -> str:
+        return f"{base_url.rstrip('/')}{VIDEO_PATH_PREFIX}{media_uuid}.{ext}"
+
     def lookup_url(self, url: str) -> StoredMedia | None:
         """The stored item a URL of this simulator points at (any host), if any."""
         marker = url.find(MEDIA_PATH_PREFIX)
@@ -138,4 +95,4 @@ class MediaStore:
         name = url[marker + len(MEDIA_PATH_PREFIX) :].split("?", 1)[0]
         media_uuid, _, ext = name.partition(".")
         item = self.get(media_uuid)
-        return item if item is not None and item.ext == ext else None
+        return item if item is not None and item.kind == "image" and item.ext == ext else None

@@ -1,10 +1,11 @@
-"""Knobs of the Runware simulator: one mutable dataclass, patchable from JSON."""
+"""Knobs of the Runware simulator: one mutable dataclass, patchable from JSON (common.settings)."""
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
+
+from ..common.settings import SimSettings
 
 # Documented limits the simulator enforces (the real API is per model; these are the generic AIR values).
 PROMPT_MIN_CHARS = 2
@@ -16,10 +17,12 @@ DEFAULT_DIMENSION = 1024
 NUMBER_RESULTS_MAX = 20
 # USD per generated image, reported as `cost` when `includeCost` is true.
 COST_PER_IMAGE = 0.0013
+# USD per second of generated video (each video's `cost` = this x its duration), with `includeCost`.
+COST_PER_VIDEO_SECOND = 0.05
 
 
 @dataclass
-class RunwareSimSettings:
+class RunwareSimSettings(SimSettings):
     """Behaviour switches. Tests mutate the instance in place (``sim.settings.x = ...``)."""
 
     api_keys: set[str] = field(default_factory=set)
@@ -36,59 +39,19 @@ class RunwareSimSettings:
     urls_expired_status: int = 404
     # None = any well-formed AIR (`provider:id@version`) is a model; else only these.
     known_models: set[str] | None = None
-    # Reject fields outside the imageInference allowlist with `unsupportedParameter`.
+    # Reject fields outside the imageInference / videoInference allowlist with `unsupportedParameter`.
     reject_unknown_fields: bool = False
+    # videoInference: polls answered "processing" before "success"; None = async_polls_to_complete.
+    # (async_delay_seconds, when set, drives video jobs by time too.)
+    video_polls_to_complete: int | None = None
+    # videoInference: bytes of a trailing MP4 `free` box appended to MP4/MOV outputs (0 = none, else
+    # >= 16), streamed when served, so a test can get a big, still valid, file without memory cost.
+    video_padding_bytes: int = 0
+    # videoInference: "new" models that reject the legacy flat `frameImages` form with
+    # `unsupportedParameter` (they take only `inputs.frameImages`).
+    flat_frames_rejected_models: set[str] = field(default_factory=set)
 
-    def copy(self) -> RunwareSimSettings:
-        return dataclasses.replace(
-            self,
-            api_keys=set(self.api_keys),
-            known_models=None if self.known_models is None else set(self.known_models),
-        )
-
-    def restore(self, other: RunwareSimSettings, *, keep_api_keys: bool = True) -> None:
-        """Copy every field of ``other`` into this instance (in place, so references stay valid)."""
-        fresh = other.copy()
-        for f in dataclasses.fields(self):
-            if keep_api_keys and f.name == "api_keys":
-                continue
-            setattr(self, f.name, getattr(fresh, f.name))
-
-    def patch(self, changes: dict[str, Any]) -> None:
-        """Apply a JSON subset of fields; raises ValueError on an unknown field or a bad type."""
-        names = {f.name for f in dataclasses.fields(self)}
-        unknown = set(changes) - names
-        if unknown:
-            raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-        for name, value in changes.items():
-            setattr(self, name, _coerce(name, value))
-
-    def to_json(self) -> dict[str, Any]:
-        out = dataclasses.asdict(self)
-        out["api_keys"] = sorted(self.api_keys)
-        out["known_models"] = None if self.known_models is None else sorted(self.known_models)
-        return out
-
-
-def _coerce(name: str, value: Any) -> Any:
-    if name in ("api_keys", "known_models"):
-        if value is None and name == "known_models":
-            return None
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ValueError(f"{name} must be a list of strings")
-        return set(value)
-    if name in ("report_progress", "error_item_form", "urls_expired", "reject_unknown_fields"):
-        if not isinstance(value, bool):
-            raise ValueError(f"{name} must be a boolean")
+    def check(self, name: str, value: Any) -> Any:
+        if name == "video_padding_bytes" and 0 < value < 16:
+            raise ValueError(f"{name} must be 0 or an integer >= 16")
         return value
-    if name in ("async_polls_to_complete", "urls_expired_status"):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ValueError(f"{name} must be a non-negative integer")
-        return value
-    if name == "async_delay_seconds":
-        if value is None:
-            return None
-        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-            raise ValueError(f"{name} must be a non-negative number or null")
-        return float(value)
-    return value

@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..common.recording import RecordedRequest
 from .jobs import JobStore
 from .media import MediaStore
-
-
-@dataclass
-class RecordedRequest:
-    """One HTTP request the simulator received (control-plane requests are not recorded)."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: Any
-    raw: bytes
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "method": self.method,
-            "path": self.path,
-            "headers": self.headers,
-            "body": self.body,
-        }
-        if self.body is None and self.raw:
-            out["raw_base64"] = base64.b64encode(self.raw).decode()
-        return out
 
 
 @dataclass

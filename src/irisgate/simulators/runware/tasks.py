@@ -1,4 +1,4 @@
-"""taskType -> handler. Add a task type (e.g. `videoInference`) by registering one more `TaskSpec`."""
+"""taskType -> handler. Add a task type by registering one more `TaskSpec`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from .errors import invalid
 from .image_tasks import image_inference, image_upload
 from .polling import get_response
 from .validation import check_task_uuid
+from .video_tasks import video_inference
 
 Handler = Callable[[TaskContext, dict[str, Any]], Awaitable[list[dict[str, Any]]]]
 
@@ -64,6 +65,7 @@ async def ping(ctx: TaskContext, task: dict[str, Any]) -> list[dict[str, Any]]:
 HANDLERS: dict[str, TaskSpec] = {
     "imageInference": TaskSpec(image_inference),
     "imageUpload": TaskSpec(image_upload),
+    "videoInference": TaskSpec(video_inference),
     "getResponse": TaskSpec(get_response, new_task_uuid=False),
     "ping": TaskSpec(ping, needs_task_uuid=False, new_task_uuid=False),
 }

@@ -1,8 +1,7 @@
-"""Runware: unified image requests → one `imageInference` task in a task array.
+"""Runware images: unified generation/edit requests → one `imageInference` task, and back.
 
 The mapping tables below are the contract of the Runware seed page
-(`shared/seeds/000_*.txt`, sections 1 and 2). Runware has one endpoint: every
-call is `POST {base_url}` with a JSON array of tasks and `Authorization: Bearer`.
+(`shared/seeds/000_*.txt`, sections 1 and 2).
 """
 
 from __future__ import annotations
@@ -11,17 +10,9 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from irisgate.config import KeyConfig, NetworkConfig
-from irisgate.providers.base import BaseProvider
-from irisgate.providers.http import UpstreamClient, UpstreamResponse
+from irisgate.providers.runware.errors import UNIFIED_PARAM, runware_error
 from irisgate.schemas.errors import GatewayError, invalid_request, unsupported_operation
-from irisgate.schemas.images import (
-    GeneratedImage,
-    ImageEditRequest,
-    ImageGenerationRequest,
-    ImageRequestBase,
-    ImagesResult,
-)
+from irisgate.schemas.images import GeneratedImage, ImageEditRequest, ImageRequestBase, ImagesResult
 
 # --- mapping tables -------------------------------------------------------------------------------
 
@@ -39,26 +30,11 @@ OUTPUT_TYPES = {"url": "URL", "b64_json": "base64Data"}
 OUTPUT_FORMATS = {"png": "PNG", "jpeg": "JPG", "jpg": "JPG", "webp": "WEBP"}
 OUTPUT_FORMAT_NAMES = {"PNG": "png", "JPG": "jpeg", "WEBP": "webp"}
 
-# Runware field → the unified field a client knows, to name it in errors
-UNIFIED_PARAM = {
-    "positivePrompt": "prompt",
-    "negativePrompt": "negative_prompt",
-    "width": "size",
-    "height": "size",
-    "steps": "num_inference_steps",
-    "numberResults": "n",
-    "outputType": "response_format",
-    "outputFormat": "output_format",
-}
+# for an edit, errors about the seed and mask images name the uploaded files
 EDIT_PARAM = {**UNIFIED_PARAM, "seedImage": "image", "maskImage": "mask"}
 
 # envelope fields the gateway owns; extra params may not override them
 RESERVED_FIELDS = ("taskType", "taskUUID", "includeCost", "deliveryMethod")
-
-# Runware error codes on a 200 (task-level), by the status the client should see
-VALIDATION_PREFIXES = ("invalid", "missing", "unsupported", "conflict")
-UPSTREAM_STATUS = {400: 400, 404: 404, 409: 409, 413: 413, 422: 422, 402: 402, 429: 429, 503: 503, 504: 504}
-
 
 # --- request building -----------------------------------------------------------------------------
 
@@ -159,97 +135,3 @@ def _image_from_item(item: dict[str, Any], output_type: str | None) -> Generated
     if item.get("imageURL"):
         return GeneratedImage(url=item["imageURL"], seed=seed, provider_id=image_id)
     return None
-
-
-# --- error mapping --------------------------------------------------------------------------------
-
-
-def runware_error(
-    status: int, body: Any, key_name: str = "", param_names: Mapping[str, str] = UNIFIED_PARAM
-) -> GatewayError:
-    """Runware's `errors[]` (on a 4xx/5xx, or on a 200 for a failed task) → the client's status."""
-    errors = body.get("errors") if isinstance(body, dict) else body if isinstance(body, list) else None
-    first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
-    code = first.get("code") if isinstance(first.get("code"), str) else None
-    message = str(first.get("message") or f"Runware request failed with HTTP {status}").strip()
-    parameter = first.get("parameter") if isinstance(first.get("parameter"), str) else None
-    text = f"{message} (parameter: {parameter})" if parameter else message
-    param = param_names.get(parameter, parameter) if parameter else None  # name the field the client sent
-    if status in (401, 403):
-        return GatewayError(
-            502,
-            f"Runware rejected the provider key '{key_name}': {text}",
-            code="upstream_authentication_failed",
-            headers={"x-should-retry": "false"},
-        )
-    if status == 200:
-        status = _task_error_status(code)
-    mapped = UPSTREAM_STATUS.get(status, 502 if status >= 500 else 400)
-    headers = {"retry-after": "1"} if mapped == 429 else {}
-    if mapped in (400, 402, 404, 409, 413, 422):
-        headers["x-should-retry"] = "false"
-    return GatewayError(mapped, text, code=code or "upstream_error", param=param, headers=headers)
-
-
-def _task_error_status(code: str | None) -> int:
-    if not code:
-        return 502
-    if code.startswith(VALIDATION_PREFIXES) or code in (
-        "contentPolicyViolation",
-        "invalidModel",
-        "modelNotFound",
-    ):
-        return 400
-    if "Credits" in code or "Balance" in code or "Quota" in code:
-        return 402
-    if "RateLimit" in code or "rateLimit" in code:
-        return 429
-    return 502
-
-
-# --- the provider -----------------------------------------------------------------------------------
-
-
-class RunwareProvider(BaseProvider):
-    name = "runware"
-
-    def __init__(self, network: NetworkConfig):
-        self.base_url = network.base_url.rstrip("/")
-        self.client = UpstreamClient(self.name, network.timeout_seconds, network.extra_headers)
-
-    async def generate_images(
-        self, request: ImageGenerationRequest, model: str, key: KeyConfig
-    ) -> ImagesResult:
-        task = build_image_task(request, model)
-        return parse_image_results(task, await self._run_task(task, key, UNIFIED_PARAM))
-
-    async def edit_images(self, request: ImageEditRequest, model: str, key: KeyConfig) -> ImagesResult:
-        task = build_edit_task(request, model)
-        return parse_image_results(task, await self._run_task(task, key, EDIT_PARAM), EDIT_PARAM)
-
-    async def _run_task(
-        self, task: dict[str, Any], key: KeyConfig, param_names: Mapping[str, str]
-    ) -> dict[str, Any]:
-        response = await self.client.post_json(
-            self.base_url, [task], {"Authorization": f"Bearer {key.secret}"}
-        )
-        body = _json_object(response)
-        if response.status != 200 or "data" not in body:
-            raise runware_error(response.status, body, key.name, param_names)
-        return body
-
-    async def aclose(self) -> None:
-        await self.client.aclose()
-
-
-def _json_object(response: UpstreamResponse) -> dict[str, Any]:
-    body = response.json()
-    if isinstance(body, list):  # tolerate a bare error list
-        return {"errors": body}
-    if not isinstance(body, dict):
-        raise GatewayError(
-            502,
-            f"Runware answered HTTP {response.status} with a body that is not a JSON object",
-            code="upstream_invalid_response",
-        )
-    return body

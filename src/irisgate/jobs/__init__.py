@@ -1,0 +1,1 @@
+"""Video job lifecycle: opaque ids, the job record, status refresh, download streaming."""

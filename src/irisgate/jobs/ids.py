@@ -1,0 +1,76 @@
+"""Video ids: opaque, URL-safe, `video_…`, and self-routing.
+
+An id carries the provider, the id of the key that created the job and the
+provider's task id, so any instance that shares the configuration can serve it
+with the same key even when its job record is missing. Encoding: base64url
+(no padding) of a version byte and then either packed UUIDs (v1: provider code,
+key UUID, task UUID: 34 bytes) or, for ids that are not UUIDs, text (v2).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from dataclasses import dataclass
+
+from irisgate.schemas.errors import GatewayError
+
+PREFIX = "video_"
+PROVIDER_CODES = {"runware": 1, "runway": 2}
+PROVIDERS_BY_CODE = {code: name for name, code in PROVIDER_CODES.items()}
+SEPARATOR = "\x1f"
+MAX_ID_LENGTH = 512
+
+
+@dataclass(frozen=True)
+class VideoRef:
+    provider: str
+    key_id: str
+    upstream_id: str
+
+
+def encode_video_id(ref: VideoRef) -> str:
+    packed = _pack_uuids(ref)
+    if packed is None:
+        packed = b"\x02" + SEPARATOR.join((ref.provider, ref.key_id, ref.upstream_id)).encode()
+    return PREFIX + base64.urlsafe_b64encode(packed).rstrip(b"=").decode("ascii")
+
+
+def decode_video_id(video_id: str) -> VideoRef:
+    """The ref inside an id; anything that is not an id irisgate made is a 404."""
+    if not video_id.startswith(PREFIX) or len(video_id) > MAX_ID_LENGTH:
+        raise not_found(video_id)
+    body = video_id[len(PREFIX) :]
+    try:
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    except (binascii.Error, ValueError):
+        raise not_found(video_id) from None
+    if len(raw) == 34 and raw[0] == 1 and raw[1] in PROVIDERS_BY_CODE:
+        return VideoRef(
+            PROVIDERS_BY_CODE[raw[1]], str(uuid.UUID(bytes=raw[2:18])), str(uuid.UUID(bytes=raw[18:]))
+        )
+    if raw[:1] == b"\x02":
+        try:
+            parts = raw[1:].decode().split(SEPARATOR)
+        except UnicodeDecodeError:
+            raise not_found(video_id) from None
+        if len(parts) == 3 and all(parts) and parts[0] in PROVIDER_CODES:
+            return VideoRef(*parts)
+    raise not_found(video_id)
+
+
+def not_found(video_id: str) -> GatewayError:
+    shown = video_id if len(video_id) <= 80 else video_id[:80] + "…"
+    return GatewayError(404, f"No video with id '{shown}'", code="video_not_found", param="video_id")
+
+
+def _pack_uuids(ref: VideoRef) -> bytes | None:
+    code = PROVIDER_CODES.get(ref.provider)
+    try:
+        key, task = uuid.UUID(ref.key_id), uuid.UUID(ref.upstream_id)
+    except ValueError:
+        return None
+    if code is None or str(key) != ref.key_id or str(task) != ref.upstream_id:
+        return None
+    return bytes([1, code]) + key.bytes + task.bytes

@@ -1,0 +1,118 @@
+"""The video job lifecycle: create, retrieve (refreshing from the provider), list, delete.
+
+A job record is written before create answers and updated on every retrieve that
+sees a change. Each id also carries its provider, key and task id (`ids.py`), so
+a job whose record is missing is still served, and its record rebuilt.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from irisgate.jobs.ids import VideoRef, decode_video_id, encode_video_id
+from irisgate.routing import Route, Router
+from irisgate.schemas.videos import TERMINAL_STATUSES, VideoCreateRequest, VideoTaskState
+from irisgate.store import Store, VideoJobRecord, utc_now
+
+log = logging.getLogger("irisgate.jobs")
+UNKNOWN_MODEL = "unknown"
+
+
+class VideoJobs:
+    def __init__(self, store: Store, router: Router) -> None:
+        self.store = store
+        self.router = router
+
+    async def create(self, request: VideoCreateRequest, route: Route) -> VideoJobRecord:
+        submission = await route.provider.create_video(request, route.model, route.key)
+        ref = VideoRef(route.provider_name, route.key.id, submission.upstream_id)
+        job = VideoJobRecord(
+            id=encode_video_id(ref),
+            provider=route.provider_name,
+            upstream_id=submission.upstream_id,
+            key_id=route.key.id,
+            key_name=route.key.name,
+            model=route.model,
+            prompt=request.prompt,
+            seconds=submission.seconds,
+            size=submission.size,
+            status="queued",
+            cost_usd=submission.cost_usd,
+        )
+        try:
+            await self.store.insert_job(job)
+        except Exception:  # the job exists upstream and its id routes itself: answer anyway
+            log.exception("could not record video job %s; it stays reachable by its id", job.id)
+        return job
+
+    def route_of(self, video_id: str, job: VideoJobRecord | None = None) -> tuple[VideoRef, Route]:
+        ref = decode_video_id(video_id)
+        return ref, self.router.key_route(ref.provider, ref.key_id, job.model if job else UNKNOWN_MODEL)
+
+    async def retrieve(self, video_id: str, *, refresh_completed: bool = False) -> VideoJobRecord:
+        """The job's current state; asks the provider unless the job already ended."""
+        job = await self.store.get_job(video_id)
+        if job is not None and job.status in TERMINAL_STATUSES and not refresh_completed:
+            return job
+        ref, route = self.route_of(video_id, job)
+        state = await route.provider.retrieve_video(ref.upstream_id, route.key)
+        if job is None:
+            job = VideoJobRecord(
+                id=video_id,
+                provider=ref.provider,
+                upstream_id=ref.upstream_id,
+                key_id=ref.key_id,
+                key_name=route.key.name,
+                model=UNKNOWN_MODEL,
+                status=state.status,
+            )
+            job = apply_state(job, state)
+            await self.store.insert_job(job)
+            return job
+        updated = apply_state(job, state)
+        if updated != job:
+            changes = {
+                name: getattr(updated, name)
+                for name in CHANGING_FIELDS
+                if getattr(updated, name) != getattr(job, name)
+            }
+            await self.store.update_job(video_id, **changes)
+        return updated
+
+    async def list(self, *, limit: int, after: str | None, order: str) -> tuple[list[VideoJobRecord], bool]:
+        return await self.store.list_jobs(limit=limit, after=after, order=order)
+
+    async def delete(self, video_id: str) -> None:
+        """Cancel (or delete) upstream where the provider can, then forget the job."""
+        job = await self.store.get_job(video_id)
+        ref, route = self.route_of(video_id, job)
+        await route.provider.delete_video(ref.upstream_id, route.key)
+        await self.store.delete_job(video_id)
+
+
+CHANGING_FIELDS = (
+    "status",
+    "progress",
+    "completed_at",
+    "cost_usd",
+    "output_url",
+    "error_code",
+    "error_message",
+)
+
+
+def apply_state(job: VideoJobRecord, state: VideoTaskState) -> VideoJobRecord:
+    completed_at = job.completed_at
+    if state.status in TERMINAL_STATUSES and completed_at is None:
+        completed_at = utc_now()
+    return replace(
+        job,
+        status=state.status,
+        progress=100 if state.status == "completed" else state.progress,
+        completed_at=completed_at,
+        cost_usd=state.cost_usd if state.cost_usd is not None else job.cost_usd,
+        output_url=state.output_url or job.output_url,
+        error_code=state.error_code,
+        error_message=state.error_message,
+    )

@@ -1,0 +1,85 @@
+"""Runware: one endpoint (`POST {base_url}`), a JSON array of tasks, `Authorization: Bearer <key>`.
+
+Images are synchronous `imageInference` tasks (`images.py`); videos are async `videoInference`
+tasks polled with `getResponse` (`video.py`); `errors.py` maps Runware's errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from irisgate.config import KeyConfig, NetworkConfig
+from irisgate.providers.base import BaseProvider, VideoSubmission
+from irisgate.providers.http import UpstreamClient
+from irisgate.providers.runware.errors import UNIFIED_PARAM, json_object, runware_error
+from irisgate.providers.runware.images import (
+    EDIT_PARAM,
+    build_edit_task,
+    build_image_task,
+    parse_image_results,
+)
+from irisgate.providers.runware.video import VIDEO_PARAM, build_video_task, parse_video_state
+from irisgate.schemas.errors import GatewayError
+from irisgate.schemas.images import ImageEditRequest, ImageGenerationRequest, ImagesResult
+from irisgate.schemas.videos import VideoCreateRequest, VideoTaskState
+
+__all__ = ["RunwareProvider"]
+
+
+class RunwareProvider(BaseProvider):
+    name = "runware"
+
+    def __init__(self, network: NetworkConfig):
+        self.base_url = network.base_url.rstrip("/")
+        self.client = UpstreamClient(self.name, network.timeout_seconds, network.extra_headers)
+
+    async def generate_images(
+        self, request: ImageGenerationRequest, model: str, key: KeyConfig
+    ) -> ImagesResult:
+        task = build_image_task(request, model)
+        return parse_image_results(task, await self._run_task(task, key, UNIFIED_PARAM))
+
+    async def edit_images(self, request: ImageEditRequest, model: str, key: KeyConfig) -> ImagesResult:
+        task = build_edit_task(request, model)
+        return parse_image_results(task, await self._run_task(task, key, EDIT_PARAM), EDIT_PARAM)
+
+    async def create_video(self, request: VideoCreateRequest, model: str, key: KeyConfig) -> VideoSubmission:
+        task = build_video_task(request, model)
+        await self._run_task(task, key, VIDEO_PARAM)  # the ack: results come from getResponse
+        duration = task.get("duration")
+        return VideoSubmission(
+            upstream_id=task["taskUUID"],
+            seconds=None
+            if duration is None
+            else f"{duration:g}"
+            if isinstance(duration, float)
+            else str(duration),
+            size=f"{task['width']}x{task['height']}" if "width" in task and "height" in task else None,
+        )
+
+    async def retrieve_video(self, upstream_id: str, key: KeyConfig) -> VideoTaskState:
+        poll = {"taskType": "getResponse", "taskUUID": upstream_id}
+        response = await self.client.post_json(self.base_url, [poll], self._auth(key))
+        body = json_object(response)
+        if response.status == 200 and "data" in body:
+            return parse_video_state(upstream_id, body, key.name)
+        codes = {e.get("code") for e in body.get("errors") or [] if isinstance(e, dict)}
+        if "taskFailedOrNotFound" in codes and response.status in (200, 400, 404):
+            raise GatewayError(404, "Runware no longer knows this video task", code="video_not_found")
+        if response.status == 200:  # only errors: the task itself failed
+            return parse_video_state(upstream_id, body, key.name)
+        raise runware_error(response.status, body, key.name, VIDEO_PARAM)
+
+    async def _run_task(
+        self, task: dict[str, Any], key: KeyConfig, param_names: Mapping[str, str]
+    ) -> dict[str, Any]:
+        response = await self.client.post_json(self.base_url, [task], self._auth(key))
+        body = json_object(response)
+        if response.status != 200 or "data" not in body:
+            raise runware_error(response.status, body, key.name, param_names)
+        return body
+
+    @staticmethod
+    def _auth(key: KeyConfig) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key.secret}"}

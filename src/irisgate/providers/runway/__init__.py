@@ -1,0 +1,123 @@
+"""Runway ML: an asynchronous task API (`https://api.dev.runwayml.com`).
+
+Create with `POST /v1/{text,image,video}_to_video` (`mapping.py`), poll `GET /v1/tasks/{id}`,
+cancel/delete with `DELETE /v1/tasks/{id}`. Every call carries `Authorization: Bearer <key>`
+and `X-Runway-Version: 2024-11-06`. Runway bills in credits; one credit is $0.01.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from irisgate.config import KeyConfig, NetworkConfig
+from irisgate.providers.base import BaseProvider, VideoSubmission
+from irisgate.providers.http import UpstreamClient, UpstreamResponse
+from irisgate.providers.runway.errors import runway_error
+from irisgate.providers.runway.mapping import build_video_call
+from irisgate.schemas.errors import GatewayError
+from irisgate.schemas.videos import VideoCreateRequest, VideoStatus, VideoTaskState, progress_percent
+
+__all__ = ["RunwayProvider"]
+
+API_VERSION = "2024-11-06"
+USD_PER_CREDIT = 0.01
+STATUSES: dict[str, VideoStatus] = {
+    "PENDING": "queued",
+    "THROTTLED": "queued",
+    "RUNNING": "in_progress",
+    "SUCCEEDED": "completed",
+    "FAILED": "failed",
+    "CANCELLED": "failed",
+}
+
+
+class RunwayProvider(BaseProvider):
+    name = "runway"
+
+    def __init__(self, network: NetworkConfig):
+        self.base_url = network.base_url.rstrip("/")
+        self.client = UpstreamClient(self.name, network.timeout_seconds, network.extra_headers)
+
+    async def create_video(self, request: VideoCreateRequest, model: str, key: KeyConfig) -> VideoSubmission:
+        call = build_video_call(request, model)
+        response = await self.client.request("POST", self.base_url + call.path, call.body, self._headers(key))
+        body = self._answer(response, key)
+        task_id = body.get("id")
+        if not isinstance(task_id, str) or not task_id:
+            raise GatewayError(502, "Runway answered without a task id", code="upstream_invalid_response")
+        return VideoSubmission(task_id, call.seconds, call.size, credits_usd(body.get("estimatedCost")))
+
+    async def retrieve_video(self, upstream_id: str, key: KeyConfig) -> VideoTaskState:
+        response = await self.client.request(
+            "GET", f"{self.base_url}/v1/tasks/{upstream_id}", None, self._headers(key)
+        )
+        return parse_task(upstream_id, self._answer(response, key))
+
+    async def delete_video(self, upstream_id: str, key: KeyConfig) -> None:
+        response = await self.client.request(
+            "DELETE", f"{self.base_url}/v1/tasks/{upstream_id}", None, self._headers(key)
+        )
+        self._answer(response, key)
+
+    def _answer(self, response: UpstreamResponse, key: KeyConfig) -> dict[str, Any]:
+        body = response.json()
+        if response.status == 404:
+            raise GatewayError(404, "Runway no longer knows this video task", code="video_not_found")
+        if response.status >= 300:
+            raise runway_error(response.status, body, key.name, response.headers)
+        if response.status == 204:
+            return {}
+        if not isinstance(body, dict):
+            raise GatewayError(
+                502, "Runway answered with a body that is not a JSON object", code="upstream_invalid_response"
+            )
+        return body
+
+    @staticmethod
+    def _headers(key: KeyConfig) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key.secret}", "X-Runway-Version": API_VERSION}
+
+
+def parse_task(upstream_id: str, task: dict[str, Any]) -> VideoTaskState:
+    native = str(task.get("status", "")).upper()
+    status = STATUSES.get(native)
+    if status is None:
+        raise GatewayError(
+            502, f"Runway reported an unknown task status {native!r}", code="upstream_invalid_response"
+        )
+    cost = credits_usd(task.get("cost")) if "cost" in task else credits_usd(task.get("estimatedCost"))
+    if status == "completed":
+        outputs = task.get("output") or []
+        url = outputs[0] if isinstance(outputs, list) and outputs and isinstance(outputs[0], str) else None
+        if url is None:
+            raise GatewayError(
+                502, "Runway reported success without an output URL", code="upstream_invalid_response"
+            )
+        return VideoTaskState(upstream_id, status, 100, output_url=url, cost_usd=cost)
+    if status == "failed":
+        if native == "CANCELLED":
+            return VideoTaskState(
+                upstream_id,
+                status,
+                0,
+                cost_usd=cost,
+                error_code="cancelled",
+                error_message="The task was cancelled",
+            )
+        return VideoTaskState(
+            upstream_id,
+            status,
+            0,
+            cost_usd=cost,
+            error_code=str(task.get("failureCode") or "generation_failed"),
+            error_message=str(task.get("failure") or "Runway could not generate this video"),
+        )
+    progress = progress_percent(task.get("progress")) if native == "RUNNING" else 0
+    return VideoTaskState(upstream_id, status, progress, cost_usd=cost)
+
+
+def credits_usd(cost: Any) -> float | None:
+    credits = cost.get("credits") if isinstance(cost, dict) else None
+    if isinstance(credits, int | float) and not isinstance(credits, bool):
+        return round(credits * USD_PER_CREDIT, 6)
+    return None

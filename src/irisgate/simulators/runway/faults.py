@@ -1,0 +1,132 @@
+"""Fault injection: registered `RunwayFault`s and `[[sim:...]]` markers in `promptText`.
+
+Request-level kinds act on the HTTP request they match: `http_error` answers it with `status` and
+`{"error": message}` (429s carry the retry-after / x-should-retry knobs), `slow_ack` delays the answer.
+Task-level kinds decide how a created task ends: `task_failure` (FAILED, `failureCode` default
+INTERNAL.BAD_OUTPUT.CODE01), `moderation` (FAILED, SAFETY.INPUT.TEXT), `cancelled` (CANCELLED, 0 credits).
+
+Match fields (None = any): `api_key`, `model`, `prompt_contains`, `path` (a request path or a prefix
+of one, e.g. "/v1/image_to_video", "/v1/tasks"; for task requests model/prompt are the task's).
+Markers (create requests only): `[[sim:429]]` (any 3-digit status), `[[sim:task_failure]]`,
+`[[sim:moderation]]`, `[[sim:cancelled]]`, `[[sim:slow=1.5]]`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..common.faults import FaultJson, FaultRegistry, marker_tokens
+from .tasks import Outcome
+
+FAULT_KINDS = ("http_error", "task_failure", "moderation", "cancelled", "slow_ack")
+REQUEST_KINDS = ("http_error", "slow_ack")
+TASK_KINDS = ("task_failure", "moderation", "cancelled")
+
+DEFAULT_FAILURE = "An unexpected error occurred while generating the output."
+DEFAULT_FAILURE_CODE = "INTERNAL.BAD_OUTPUT.CODE01"
+MODERATION_FAILURE = "The prompt text did not pass our content moderation. Please revise it and try again."
+MODERATION_CODE = "SAFETY.INPUT.TEXT"
+
+
+@dataclass(frozen=True)
+class FaultTarget:
+    """What a fault is matched against: the request, and the task (body) it concerns."""
+
+    path: str
+    api_key: str | None
+    model: str | None = None
+    prompt: str | None = None
+
+
+@dataclass
+class RunwayFault(FaultJson):
+    """What to break, and for which requests. All match fields None = every request."""
+
+    kind: str = "http_error"
+    status: int | None = None
+    message: str | None = None
+    failure_code: str | None = None
+    delay_seconds: float = 1.0
+    api_key: str | None = None
+    model: str | None = None
+    prompt_contains: str | None = None
+    path: str | None = None
+    times: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {', '.join(FAULT_KINDS)}")
+        if self.kind == "http_error" and self.status is None:
+            self.status = 500
+        if self.status is not None and (
+            not isinstance(self.status, int) or isinstance(self.status, bool) or not 400 <= self.status <= 599
+        ):
+            raise ValueError(f"fault status must be an HTTP error status (400-599), not {self.status!r}")
+        if not isinstance(self.delay_seconds, int | float) or self.delay_seconds < 0:
+            raise ValueError("delay_seconds must be a non-negative number")
+        if self.times is not None and (not isinstance(self.times, int) or self.times < 1):
+            raise ValueError("times must be a positive integer or null")
+
+    def matches(self, target: FaultTarget) -> bool:
+        """Does this fault apply? Without a `path` it applies to API requests (/v1/...) only."""
+        if self.api_key is not None and self.api_key != target.api_key:
+            return False
+        if self.path is None and not target.path.startswith("/v1/"):
+            return False
+        if self.path is not None:
+            prefix = self.path.rstrip("/")
+            if target.path != prefix and not target.path.startswith(prefix + "/"):
+                return False
+        if self.model is not None and self.model != target.model:
+            return False
+        return self.prompt_contains is None or (
+            target.prompt is not None and self.prompt_contains in target.prompt
+        )
+
+    def outcome(self) -> Outcome:
+        """How a task this (task-level) fault applies to ends."""
+        if self.kind == "cancelled":
+            return Outcome("CANCELLED")
+        if self.kind == "moderation":
+            return Outcome("FAILED", self.message or MODERATION_FAILURE, self.failure_code or MODERATION_CODE)
+        return Outcome("FAILED", self.message or DEFAULT_FAILURE, self.failure_code or DEFAULT_FAILURE_CODE)
+
+
+def marker_faults(prompt: str | None) -> list[RunwayFault]:
+    """Transient faults requested by `[[sim:...]]` markers in a promptText."""
+    out: list[RunwayFault] = []
+    for token in marker_tokens(prompt):
+        if re.fullmatch(r"[45]\d\d", token):
+            out.append(RunwayFault(kind="http_error", status=int(token)))
+        elif token in TASK_KINDS:
+            out.append(RunwayFault(kind=token))
+        elif token.startswith("slow="):
+            try:
+                out.append(RunwayFault(kind="slow_ack", delay_seconds=float(token[5:])))
+            except ValueError:
+                continue
+    return out
+
+
+class RunwayFaultBook(FaultRegistry[RunwayFault]):
+    """Registered faults, consumed per hit when `times` is set."""
+
+    def request_faults(self, target: FaultTarget, *, markers: bool) -> tuple[RunwayFault | None, float]:
+        """(the http_error to answer with, or None; the slow-ack delay) for one request."""
+        found = marker_faults(target.prompt) if markers else []
+        http_fault = next((f for f in found if f.kind == "http_error"), None)
+        delay = max((f.delay_seconds for f in found if f.kind == "slow_ack"), default=0.0)
+        if http_fault is None:
+            http_fault = self.take_first(lambda f: f.kind == "http_error" and f.matches(target))
+        slow = self.take_all(lambda f: f.kind == "slow_ack" and f.matches(target))
+        delay = max([delay, *(f.delay_seconds for f in slow)])
+        return http_fault, delay
+
+    def task_outcome(self, target: FaultTarget) -> Outcome | None:
+        """How a task being created must end, when a marker or a registered fault says so."""
+        for fault in marker_faults(target.prompt):
+            if fault.kind in TASK_KINDS:
+                return fault.outcome()
+        fault = self.take_first(lambda f: f.kind in TASK_KINDS and f.matches(target))
+        return fault.outcome() if fault is not None else None
