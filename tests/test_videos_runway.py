@@ -264,3 +264,15 @@ def test_remix_is_unsupported(media_gateway, runway_sim):
     with pytest.raises(openai.BadRequestError) as raised:
         client.videos.remix(video.id, prompt="a wolf")
     assert raised.value.body["code"] == "unsupported_operation"
+
+
+def test_large_download_streams_with_its_length(media_gateway, runway_sim):
+    runway_sim.sim.settings.video_padding_bytes = 8 * 1024 * 1024
+    client = media_gateway.openai()
+    video = client.videos.create_and_poll(model="runway/gen4.5", prompt="a long take", seconds="2", **POLL)
+    with httpx.stream("GET", f"{media_gateway.base_url}/videos/{video.id}/content") as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "video/mp4"
+        length = int(response.headers["content-length"])
+        received = sum(len(chunk) for chunk in response.iter_bytes())
+    assert length == received > 8 * 1024 * 1024

@@ -1,21 +1,19 @@
 """The unified, OpenAI-shaped image requests and responses.
 
 Requests accept every field of OpenAI's `images.generate` / `images.edit`, plus
-the gateway's own (`negative_prompt`, `num_inference_steps`, `extra_params`).
-Any other top-level field is kept in `extras` and flows to the provider as a
-native field; `extra_params` entries win over top-level ones of the same name.
+the gateway's own (`negative_prompt`, `num_inference_steps`, `extra_params`);
+other fields flow to the provider (see `requests.GenerationRequest`).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import Field, StrictBool
 
-SIZE_PATTERN = re.compile(r"^\s*(\d{1,5})\s*[xX]\s*(\d{1,5})\s*$")
-MAX_SIDE = 16384
+from irisgate.schemas.requests import GenerationRequest
+
 MAX_IMAGES = 20
 OPENAI_ONLY_OPTIONS = (
     "quality",
@@ -32,35 +30,15 @@ OPENAI_ONLY_OPTIONS = (
 )
 
 
-def parse_size(size: str) -> tuple[int, int] | None:
-    """`"1024x768"` → (1024, 768); `"auto"` → None (the provider's default). Raises ValueError otherwise."""
-    if size.strip().lower() == "auto":
-        return None
-    match = SIZE_PATTERN.match(size)
-    if not match:
-        raise ValueError(f"expected WIDTHxHEIGHT such as 1024x1024, got {size!r}")
-    width, height = int(match.group(1)), int(match.group(2))
-    if not (1 <= width <= MAX_SIDE and 1 <= height <= MAX_SIDE):
-        raise ValueError(f"width and height must be between 1 and {MAX_SIDE}, got {size!r}")
-    return width, height
-
-
-class ImageRequestBase(BaseModel):
+class ImageRequestBase(GenerationRequest):
     """Fields shared by generation and edit."""
 
-    model_config = ConfigDict(extra="allow", str_strip_whitespace=False)
-
-    model: str = Field(min_length=1)
-    prompt: str = Field(min_length=1, max_length=32000)
-    negative_prompt: str | None = None
-    size: str | None = None
     num_inference_steps: int | None = Field(default=None, ge=1, le=100)
     seed: int | None = Field(default=None, ge=0)
     n: int | None = Field(default=None, ge=1, le=MAX_IMAGES)
     response_format: Literal["url", "b64_json"] | None = None
     output_format: Literal["png", "jpeg", "jpg", "webp"] | None = None
     stream: StrictBool | None = None
-    extra_params: dict[str, Any] | None = None
     user: str | None = None  # metadata: accepted, not forwarded
     safety_identifier: str | None = None  # metadata: accepted, not forwarded
 
@@ -76,24 +54,6 @@ class ImageRequestBase(BaseModel):
     frame_count: int | None = None
     frame_duration_ms: int | None = None
     svg: dict[str, Any] | None = None
-
-    @field_validator("size")
-    @classmethod
-    def _check_size(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_size(value)
-        return value
-
-    @property
-    def dimensions(self) -> tuple[int, int] | None:
-        return parse_size(self.size) if self.size else None
-
-    @property
-    def extras(self) -> dict[str, Any]:
-        """Provider-native fields: unknown top-level fields, then `extra_params` on top."""
-        merged = dict(self.model_extra or {})
-        merged.update(self.extra_params or {})
-        return merged
 
     def openai_only_options(self) -> list[str]:
         """The OpenAI options the client set that have no generic meaning across providers."""

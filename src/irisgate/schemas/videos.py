@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-from irisgate.schemas.images import UploadedImage, parse_size
+from irisgate.schemas.images import UploadedImage
+from irisgate.schemas.requests import GenerationRequest
 
 VideoStatus = Literal["queued", "in_progress", "completed", "failed"]
 TERMINAL_STATUSES = ("completed", "failed")
@@ -30,57 +31,33 @@ class ImageReference:
         return self.upload.data_uri() if self.upload is not None else str(self.uri)
 
 
-class VideoCreateRequest(BaseModel):
-    model_config = ConfigDict(extra="allow", arbitrary_types_allowed=True)
-
-    model: str = Field(min_length=1)
-    prompt: str = Field(min_length=1, max_length=32000)
+class VideoCreateRequest(GenerationRequest):
     seconds: str | None = None
-    size: str | None = None
-    negative_prompt: str | None = None
     seed: int | None = Field(default=None, ge=0, le=4294967295)
     audio: bool | None = None
     video_uri: str | None = Field(default=None, min_length=1)
-    extra_params: dict[str, Any] | None = None
     input_reference: ImageReference | None = None
 
     @field_validator("seconds", mode="before")
     @classmethod
     def _seconds_as_text(cls, value: Any) -> Any:
         if isinstance(value, bool):
-            raise ValueError("expected a number of seconds such as \"4\"")
+            raise ValueError('expected a number of seconds such as "4"')
         if isinstance(value, int | float):
             value = str(value)
         if isinstance(value, str):
             try:
                 number = float(value)
             except ValueError:
-                raise ValueError(f"expected a number of seconds such as \"4\", got {value!r}") from None
+                raise ValueError(f'expected a number of seconds such as "4", got {value!r}') from None
             if not 0 < number <= MAX_SECONDS:
                 raise ValueError(f"must be between 0 and {MAX_SECONDS} seconds, got {value!r}")
             return value.strip()
         return value
 
-    @field_validator("size")
-    @classmethod
-    def _check_size(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_size(value)
-        return value
-
-    @property
-    def dimensions(self) -> tuple[int, int] | None:
-        return parse_size(self.size) if self.size else None
-
     @property
     def seconds_number(self) -> float | None:
         return float(self.seconds) if self.seconds is not None else None
-
-    @property
-    def extras(self) -> dict[str, Any]:
-        merged = dict(self.model_extra or {})
-        merged.update(self.extra_params or {})
-        return merged
 
 
 @dataclass(frozen=True)

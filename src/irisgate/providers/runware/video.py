@@ -11,21 +11,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from irisgate.providers.runware.errors import runware_error
+from irisgate.providers.runware.errors import UNIFIED_PARAM, runware_error
 from irisgate.providers.runware.images import RESERVED_FIELDS
 from irisgate.schemas.errors import invalid_request
 from irisgate.schemas.videos import VideoCreateRequest, VideoTaskState, progress_percent
 
 DEFAULT_VIDEO_SIZE = (1920, 1080)
-VIDEO_PARAM = {
-    "positivePrompt": "prompt",
-    "negativePrompt": "negative_prompt",
-    "width": "size",
-    "height": "size",
-    "duration": "seconds",
-    "frameImages": "input_reference",
-    "inputs.frameImages": "input_reference",
-}
+VIDEO_PARAM = {**UNIFIED_PARAM, "frameImages": "input_reference", "inputs.frameImages": "input_reference"}
 
 
 def build_video_task(request: VideoCreateRequest, model: str) -> dict[str, Any]:

@@ -1,0 +1,57 @@
+"""What every unified generation request shares: model, prompt, size, and provider-native extras.
+
+Any top-level field a request model does not declare is kept and flows to the
+provider as a native field; `extra_params` entries win over top-level ones of
+the same name.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SIZE_PATTERN = re.compile(r"^\s*(\d{1,5})\s*[xX]\s*(\d{1,5})\s*$")
+MAX_SIDE = 16384
+
+
+def parse_size(size: str) -> tuple[int, int] | None:
+    """`"1024x768"` → (1024, 768); `"auto"` → None (the provider's default). Raises ValueError otherwise."""
+    if size.strip().lower() == "auto":
+        return None
+    match = SIZE_PATTERN.match(size)
+    if not match:
+        raise ValueError(f"expected WIDTHxHEIGHT such as 1024x1024, got {size!r}")
+    width, height = int(match.group(1)), int(match.group(2))
+    if not (1 <= width <= MAX_SIDE and 1 <= height <= MAX_SIDE):
+        raise ValueError(f"width and height must be between 1 and {MAX_SIDE}, got {size!r}")
+    return width, height
+
+
+class GenerationRequest(BaseModel):
+    model_config = ConfigDict(extra="allow", arbitrary_types_allowed=True)
+
+    model: str = Field(min_length=1)
+    prompt: str = Field(min_length=1, max_length=32000)
+    size: str | None = None
+    negative_prompt: str | None = None
+    extra_params: dict[str, Any] | None = None
+
+    @field_validator("size")
+    @classmethod
+    def _check_size(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_size(value)
+        return value
+
+    @property
+    def dimensions(self) -> tuple[int, int] | None:
+        return parse_size(self.size) if self.size else None
+
+    @property
+    def extras(self) -> dict[str, Any]:
+        """Provider-native fields: unknown top-level fields, then `extra_params` on top."""
+        merged = dict(self.model_extra or {})
+        merged.update(self.extra_params or {})
+        return merged
