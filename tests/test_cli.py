@@ -89,6 +89,29 @@ def test_serve_answers_health_and_generates(tmp_path, runware_sim):
         _, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr
     assert runware_sim.api_key not in stderr
+    token = (tmp_path / "data" / "admin_token").read_text().strip()
+    assert f"/login?token={token}" in stderr  # the first start prints the dashboard's login URL once
+
+    again = subprocess.Popen(
+        [
+            *IRISGATE,
+            "serve",
+            "--config",
+            str(config),
+            "--app-dir",
+            str(tmp_path / "data"),
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    wait_for_health(f"http://127.0.0.1:{port}", again)
+    again.send_signal(signal.SIGINT)
+    _, stderr = again.communicate(timeout=60)
+    assert "login?token=" not in stderr and token not in stderr
 
 
 def test_serve_with_two_workers(tmp_path, runware_sim):

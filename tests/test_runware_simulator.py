@@ -17,6 +17,7 @@ from irisgate.simulators.runner import ServerThread, serve_forever
 from irisgate.simulators.runware import Fault, RunwareSimSettings, RunwareSimulator
 
 from fixtures_simulators import RUNWARE_TEST_KEY, RunwareSimHandle
+from sim_helpers import new_uuid, png_bytes, post, runware_client, runware_task, the_error
 
 MODEL = "runware:101@1"
 INVALID_KEY_BODY = {
@@ -32,49 +33,14 @@ INVALID_KEY_BODY = {
 }
 
 
-def new_uuid() -> str:
-    return str(uuid.uuid4())
-
-
 def infer(**fields: Any) -> dict[str, Any]:
-    task = {
-        "taskType": "imageInference",
-        "taskUUID": new_uuid(),
-        "model": MODEL,
-        "positivePrompt": "a red fox",
-    }
-    task.update(fields)
-    return {k: v for k, v in task.items() if v is not None}
-
-
-def png_bytes(size: tuple[int, int] = (64, 32), fmt: str = "PNG") -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", size, (10, 200, 30)).save(buf, fmt)
-    return buf.getvalue()
+    return runware_task("imageInference", {"model": MODEL, "positivePrompt": "a red fox"}, fields)
 
 
 @pytest.fixture
 def client(runware_sim: RunwareSimHandle) -> Iterator[httpx.Client]:
-    headers = {"Authorization": f"Bearer {runware_sim.api_key}"}
-    with httpx.Client(base_url=runware_sim.url, headers=headers, timeout=30) as c:
+    with runware_client(runware_sim) as c:
         yield c
-
-
-def post(client: httpx.Client, *tasks: Any) -> httpx.Response:
-    return client.post("/v1", json=list(tasks))
-
-
-def the_error(response: httpx.Response, status: int, code: str, parameter: str | None = None) -> dict:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert "data" not in body
-    assert len(body["errors"]) == 1
-    error = body["errors"][0]
-    assert error["code"] == code
-    assert error["message"]
-    if parameter is not None:
-        assert error["parameter"] == parameter
-    return error
 
 
 def decode(item: dict[str, Any], client: httpx.Client) -> bytes:

@@ -6,72 +6,39 @@ from __future__ import annotations
 import base64
 import io
 import re
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import av
 import httpx
 import pytest
-from PIL import Image
 
+from irisgate.simulators.common.byte_ranges import Unsatisfiable, parse_range
 from irisgate.simulators.runware import Fault
-from irisgate.simulators.runware.media_http import Unsatisfiable, parse_range
 
 from fixtures_simulators import RunwareSimHandle
+from sim_helpers import new_uuid, png_bytes, post, runware_client, runware_task, the_error
 
 MODEL = "sim:video@1"  # the simulator's cheap test model: 320x192 | 192x320 | 256x256, 1 | 2 | 3 | 5 s
 UUID_RE = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 
 
-def new_uuid() -> str:
-    return str(uuid.uuid4())
-
-
 def video(**fields: Any) -> dict[str, Any]:
-    task = {
-        "taskType": "videoInference",
-        "taskUUID": new_uuid(),
-        "model": MODEL,
-        "positivePrompt": "a fox running through snow",
-        "deliveryMethod": "async",
-    }
-    task.update(fields)
-    return {k: v for k, v in task.items() if v is not None}
-
-
-def png_data(size: tuple[int, int] = (64, 32), fmt: str = "PNG") -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", size, (10, 200, 30)).save(buf, fmt)
-    return buf.getvalue()
+    return runware_task(
+        "videoInference",
+        {"model": MODEL, "positivePrompt": "a fox running through snow", "deliveryMethod": "async"},
+        fields,
+    )
 
 
 @pytest.fixture
 def client(runware_sim: RunwareSimHandle) -> Iterator[httpx.Client]:
-    headers = {"Authorization": f"Bearer {runware_sim.api_key}"}
-    with httpx.Client(base_url=runware_sim.url, headers=headers, timeout=30) as c:
+    with runware_client(runware_sim) as c:
         yield c
-
-
-def post(client: httpx.Client, *tasks: Any) -> httpx.Response:
-    return client.post("/v1", json=list(tasks))
 
 
 def poll(client: httpx.Client, task_uuid: str) -> httpx.Response:
     return post(client, {"taskType": "getResponse", "taskUUID": task_uuid})
-
-
-def the_error(response: httpx.Response, status: int, code: str, parameter: str | None = None) -> dict:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert "data" not in body
-    assert len(body["errors"]) == 1
-    error = body["errors"][0]
-    assert error["code"] == code, error
-    assert error["message"]
-    if parameter is not None:
-        assert error["parameter"] == parameter
-    return error
 
 
 def finish(client: httpx.Client, task: dict[str, Any], max_polls: int = 10) -> list[dict[str, Any]]:
@@ -284,7 +251,7 @@ def test_known_models_knob_applies_to_video(client, runware_sim):
 
 
 def test_unknown_fields_only_rejected_with_the_knob(client, runware_sim):
-    task = video(fancyField=1, frameImages=[{"inputImage": base64.b64encode(png_data()).decode()}])
+    task = video(fancyField=1, frameImages=[{"inputImage": base64.b64encode(png_bytes()).decode()}])
     assert post(client, task).status_code == 200
     runware_sim.sim.settings.reject_unknown_fields = True
     the_error(post(client, video(fancyField=1)), 400, "unsupportedParameter", "fancyField")
@@ -300,9 +267,9 @@ def upload(client: httpx.Client, data: bytes) -> str:
 
 
 def test_flat_frame_images_all_reference_forms(client):
-    uploaded = upload(client, png_data())
-    raw = base64.b64encode(png_data(fmt="JPEG")).decode()
-    data_uri = "data:image/png;base64," + base64.b64encode(png_data()).decode()
+    uploaded = upload(client, png_bytes())
+    raw = base64.b64encode(png_bytes(fmt="JPEG")).decode()
+    data_uri = "data:image/png;base64," + base64.b64encode(png_bytes()).decode()
     task = video(
         positivePrompt=None,  # optional with frame images
         frameImages=[
@@ -317,7 +284,7 @@ def test_flat_frame_images_all_reference_forms(client):
 
 
 def test_nested_frame_images(client):
-    uploaded = upload(client, png_data(fmt="WEBP"))
+    uploaded = upload(client, png_bytes(fmt="WEBP"))
     task = video(
         positivePrompt=None,
         inputs={"frameImages": [{"image": uploaded, "frame": "first"}, {"image": uploaded, "frame": "last"}]},

@@ -50,7 +50,9 @@ def test_text_to_video_maps_the_seed_table_and_completes(media_gateway, runware_
 
     content = client.videos.download_content(video.id).read()
     poll = [{"taskType": "getResponse", "taskUUID": task["taskUUID"]}]
-    answer = httpx.post(runware_sim.api_url, json=poll, headers={"Authorization": f"Bearer {runware_sim.api_key}"})
+    answer = httpx.post(
+        runware_sim.api_url, json=poll, headers={"Authorization": f"Bearer {runware_sim.api_key}"}
+    )
     assert content == httpx.get(answer.json()["data"][0]["videoURL"]).content
     codec, width, height, seconds = mp4_info(content)
     assert (codec, width, height) == ("h264", 1920, 1080)

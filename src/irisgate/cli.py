@@ -72,18 +72,28 @@ def serve(
     """Run the gateway (the unified /v1 API and /health)."""
     import uvicorn
 
+    from irisgate.admin.auth import TOKEN_FILE
     from irisgate.server.app import ENV_APP_DIR, ENV_CONFIG
     from irisgate.server.gateway import GatewaySettings, prepare_store
 
     config_path = find_config(config, app_dir)
     settings = GatewaySettings(config=load_or_exit(config_path), app_dir=app_dir.resolve())
-    asyncio.run(prepare_store(settings))
+    token_generated = asyncio.run(prepare_store(settings))
     os.environ[ENV_CONFIG] = str(config_path.resolve()) if config_path else ""
     os.environ[ENV_APP_DIR] = str(settings.app_dir)
     providers = ", ".join(sorted(settings.config.providers)) or "none configured"
     console.print(
         f"irisgate {__version__} on http://{host}:{port}  (providers: {providers}; data: {settings.app_dir})"
     )
+    if token_generated:
+        token = (settings.app_dir / TOKEN_FILE).read_text().strip()
+        shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        console.print(
+            f"Dashboard: open http://{shown_host}:{port}/login?token={token} to sign in "
+            f"(shown once; the admin token is kept in {settings.app_dir / TOKEN_FILE})",
+            highlight=False,
+            soft_wrap=True,
+        )
     uvicorn.run(
         "irisgate.server.app:app_from_env",
         factory=True,

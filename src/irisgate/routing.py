@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from irisgate.config import KeyConfig, ProviderConfig
 from irisgate.providers.base import Provider
@@ -44,23 +45,24 @@ def choose_key(keys: Sequence[KeyConfig], rng: random.Random | None = None) -> K
     return (rng or random).choices(list(keys), weights=weights, k=1)[0]
 
 
+class ProviderSource(Protocol):
+    """Where the router reads the providers and keys in force (the registry; reloaded on change)."""
+
+    configs: Mapping[str, ProviderConfig]
+    providers: Mapping[str, Provider]
+
+
 class Router:
-    def __init__(
-        self,
-        configs: Mapping[str, ProviderConfig],
-        providers: Mapping[str, Provider],
-        rng: random.Random | None = None,
-    ) -> None:
-        self.configs = configs
-        self.providers = providers
+    def __init__(self, source: ProviderSource, rng: random.Random | None = None) -> None:
+        self.source = source
         self.rng = rng
 
     def route(self, model_string: str) -> Route:
         provider_name, model = split_model(model_string)
-        config = self.configs.get(provider_name)
-        provider = self.providers.get(provider_name)
+        config = self.source.configs.get(provider_name)
+        provider = self.source.providers.get(provider_name)
         if config is None or provider is None:
-            configured = ", ".join(sorted(self.configs)) or "none"
+            configured = ", ".join(sorted(self.source.configs)) or "none"
             raise invalid_request(
                 f"Unknown provider '{provider_name}' in model '{model_string}' (configured: {configured})",
                 "model",
@@ -86,8 +88,8 @@ class Router:
 
     def key_route(self, provider_name: str, key_id: str, model: str) -> Route:
         """The route of an existing job: the same provider and the very key that created it."""
-        config = self.configs.get(provider_name)
-        provider = self.providers.get(provider_name)
+        config = self.source.configs.get(provider_name)
+        provider = self.source.providers.get(provider_name)
         if config is None or provider is None:
             raise GatewayError(
                 409,

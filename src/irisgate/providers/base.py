@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from irisgate.providers.http import UpstreamClient
 from irisgate.schemas.errors import unsupported_operation
 
 if TYPE_CHECKING:
-    from irisgate.config import KeyConfig
-    from irisgate.providers.http import UpstreamClient
+    from irisgate.config import KeyConfig, NetworkConfig
     from irisgate.schemas.images import ImageEditRequest, ImageGenerationRequest, ImagesResult
     from irisgate.schemas.videos import VideoCreateRequest, VideoTaskState
 
@@ -31,6 +31,7 @@ class VideoSubmission:
 
 class Provider(Protocol):
     name: str
+    network: NetworkConfig
     client: UpstreamClient
 
     async def generate_images(
@@ -53,10 +54,14 @@ class Provider(Protocol):
 
 
 class BaseProvider:
-    """Default answers for operations a provider does not offer."""
+    """A provider's connection pool and base URL, and default answers for operations it does not offer."""
 
     name = "provider"
-    client: UpstreamClient
+
+    def __init__(self, network: NetworkConfig) -> None:
+        self.network = network
+        self.base_url = network.base_url.rstrip("/")
+        self.client = UpstreamClient(self.name, network.timeout_seconds, network.extra_headers)
 
     async def generate_images(
         self, request: ImageGenerationRequest, model: str, key: KeyConfig

@@ -15,7 +15,7 @@ from starlette.routing import Route
 from irisgate import __version__
 from irisgate.config import load_config
 from irisgate.schemas.errors import GatewayError
-from irisgate.server import images, videos
+from irisgate.server import admin_api, images, videos
 from irisgate.server.gateway import Gateway, GatewaySettings
 from irisgate.server.responses import error_response, json_response
 
@@ -27,7 +27,9 @@ ENV_APP_DIR = "IRISGATE_APP_DIR"
 
 async def health(request: Request) -> Response:
     gateway: Gateway = request.app.state.gateway
-    return json_response({"status": "ok", "version": __version__, "providers": sorted(gateway.providers)})
+    return json_response(
+        {"status": "ok", "version": __version__, "providers": sorted(gateway.registry.providers)}
+    )
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -50,7 +52,7 @@ async def unhandled_error(request: Request, exc: Exception) -> Response:
 def create_app(settings: GatewaySettings) -> Starlette:
     gateway = Gateway(settings)
     app = Starlette(
-        routes=[Route("/health", health, methods=["GET"]), *images.routes, *videos.routes],
+        routes=[Route("/health", health, methods=["GET"]), *images.routes, *videos.routes, *admin_api.routes],
         lifespan=gateway.lifespan,
         exception_handlers={HTTPException: http_error, Exception: unhandled_error},
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -10,9 +9,12 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 
+from irisgate.admin.auth import AdminAuth, resolve_admin_token
+from irisgate.admin.crypto import SecretBox
+from irisgate.admin.service import AdminService
 from irisgate.config import GatewayConfig
 from irisgate.jobs.service import VideoJobs
-from irisgate.providers.registry import build_providers
+from irisgate.registry import ProviderRegistry
 from irisgate.request_log import RequestLogWriter
 from irisgate.routing import Router
 from irisgate.store import Store, default_store_url
@@ -28,23 +30,28 @@ class GatewaySettings:
         return self.config.store_url or default_store_url(self.app_dir)
 
 
-async def prepare_store(settings: GatewaySettings) -> None:
-    """Once per start, before any worker serves: migrate the schema and reload file-managed providers."""
+async def prepare_store(settings: GatewaySettings) -> bool:
+    """Once per start, before any worker serves: migrate the schema, reload file-managed providers,
+    and make sure an admin token exists. True if the token was generated just now."""
     settings.app_dir.mkdir(parents=True, exist_ok=True)
+    _, generated = resolve_admin_token(settings.config, settings.app_dir)
     store = await Store.open(settings.store_url)
     try:
         await store.migrate()
         await store.sync_file_providers(settings.config.providers)
     finally:
         await store.close()
+    return generated
 
 
 class Gateway:
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
-        self.providers = build_providers(settings.config.providers)
-        self.router = Router(settings.config.providers, self.providers)
         self.store: Store
+        self.registry: ProviderRegistry
+        self.admin: AdminService
+        self.admin_auth = AdminAuth(resolve_admin_token(settings.config, settings.app_dir)[0])
+        self.router: Router
         self.request_log: RequestLogWriter
         self.jobs: VideoJobs
 
@@ -52,6 +59,12 @@ class Gateway:
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
         app.state.gateway = self
         self.store = await Store.open(self.settings.store_url)
+        secrets = SecretBox.for_app_dir(self.settings.app_dir)
+        self.registry = ProviderRegistry(self.settings.config, self.store, secrets)
+        await self.registry.reload()
+        self.admin = AdminService(self.store, self.registry, secrets)
+        self.registry.start_watching()
+        self.router = Router(self.registry)
         self.jobs = VideoJobs(self.store, self.router)
         self.request_log = RequestLogWriter(self.store)
         await self.request_log.start()
@@ -59,5 +72,5 @@ class Gateway:
             yield
         finally:
             await self.request_log.aclose()
-            await asyncio.gather(*(provider.aclose() for provider in self.providers.values()))
+            await self.registry.aclose()
             await self.store.close()

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from irisgate.config.models import ProviderConfig
+from irisgate.store import admin_rows
 from irisgate.store.engine import IMMEDIATE, create_engine
 from irisgate.store.records import KeyRecord, ProviderRecord, RequestLogRecord, VideoJobRecord, utc_now
 from irisgate.store.sync import sync_providers
@@ -88,11 +89,33 @@ class Store:
         """Make the file-sourced providers and keys match the config file, in one transaction."""
         async with self.transaction(exclusive=True) as conn:
             await sync_providers(conn, file_providers, utc_now())
+            await admin_rows.bump_version(conn)
 
     async def list_providers(self) -> list[ProviderRecord]:
         async with self._engine.connect() as conn:
             result = await conn.execute(sa.select(providers).order_by(providers.c.name))
             return [ProviderRecord(**row) for row in result.mappings()]
+
+    async def get_provider(self, name: str) -> ProviderRecord | None:
+        async with self._engine.connect() as conn:
+            row = (
+                (await conn.execute(sa.select(providers).where(providers.c.name == name))).mappings().first()
+            )
+        return ProviderRecord(**row) if row else None
+
+    async def get_key(self, key_id: str) -> KeyRecord | None:
+        async with self._engine.connect() as conn:
+            row = (
+                (await conn.execute(sa.select(provider_keys).where(provider_keys.c.id == key_id)))
+                .mappings()
+                .first()
+            )
+        return _key_record(row) if row else None
+
+    async def providers_version(self) -> int:
+        """The counter every admin change bumps (0 before the first)."""
+        async with self._engine.connect() as conn:
+            return await admin_rows.read_version(conn)
 
     async def list_keys(self, provider: str | None = None) -> list[KeyRecord]:
         query = sa.select(provider_keys).order_by(provider_keys.c.provider, provider_keys.c.name)
@@ -163,7 +186,13 @@ class Store:
         return bool(result.rowcount)
 
     async def list_jobs(
-        self, *, limit: int = 20, after: str | None = None, order: str = "desc", provider: str | None = None
+        self,
+        *,
+        limit: int = 20,
+        after: str | None = None,
+        order: str = "desc",
+        provider: str | None = None,
+        status: str | None = None,
     ) -> tuple[list[VideoJobRecord], bool]:
         """A page of jobs by creation time (``order`` desc = newest first) after the job ``after``,
         and whether more follow."""
@@ -173,6 +202,8 @@ class Store:
         query = sa.select(video_jobs)
         if provider is not None:
             query = query.where(video_jobs.c.provider == provider)
+        if status is not None:
+            query = query.where(video_jobs.c.status == status)
         async with self._engine.connect() as conn:
             if after is not None:
                 anchor = (await conn.execute(sa.select(created).where(ident == after))).scalar()

@@ -125,3 +125,12 @@ video_jobs = sa.Table(
     sa.Column("error_code", sa.String(), nullable=True),
     sa.Column("error_message", sa.Text(), nullable=True),
 )
+
+# Small named counters shared by every instance, e.g. "providers_version", bumped on each admin change
+# so that other workers reload their provider registry.
+state = sa.Table(
+    "irisgate_state",
+    metadata,
+    sa.Column("name", sa.String(), primary_key=True),
+    sa.Column("value", sa.BigInteger(), nullable=False),
+)

@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from irisgate.config import KeyConfig, NetworkConfig
+from irisgate.config import KeyConfig
 from irisgate.providers.base import BaseProvider, VideoSubmission
-from irisgate.providers.http import UpstreamClient
 from irisgate.providers.runware.errors import UNIFIED_PARAM, json_object, runware_error
 from irisgate.providers.runware.images import (
     EDIT_PARAM,
@@ -29,10 +28,6 @@ __all__ = ["RunwareProvider"]
 
 class RunwareProvider(BaseProvider):
     name = "runware"
-
-    def __init__(self, network: NetworkConfig):
-        self.base_url = network.base_url.rstrip("/")
-        self.client = UpstreamClient(self.name, network.timeout_seconds, network.extra_headers)
 
     async def generate_images(
         self, request: ImageGenerationRequest, model: str, key: KeyConfig

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from irisgate.config import KeyConfig, NetworkConfig
+from irisgate.config import KeyConfig
 from irisgate.providers.base import BaseProvider, VideoSubmission
-from irisgate.providers.http import UpstreamClient, UpstreamResponse
+from irisgate.providers.http import UpstreamResponse
 from irisgate.providers.runway.errors import runway_error
 from irisgate.providers.runway.mapping import build_video_call
 from irisgate.schemas.errors import GatewayError
@@ -33,10 +33,6 @@ STATUSES: dict[str, VideoStatus] = {
 
 class RunwayProvider(BaseProvider):
     name = "runway"
-
-    def __init__(self, network: NetworkConfig):
-        self.base_url = network.base_url.rstrip("/")
-        self.client = UpstreamClient(self.name, network.timeout_seconds, network.extra_headers)
 
     async def create_video(self, request: VideoCreateRequest, model: str, key: KeyConfig) -> VideoSubmission:
         call = build_video_call(request, model)

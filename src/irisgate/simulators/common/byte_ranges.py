@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Protocol
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
@@ -22,20 +22,17 @@ _RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.I)
 CACHE_CONTROL = "public, max-age=2592000"
 
 
-class RangedMedia(Protocol):
+@dataclass(frozen=True)
+class RangedMedia:
     """A file to serve: `data`, then a trailing MP4 `free` box of `padding` bytes (0 for none)."""
 
-    @property
-    def data(self) -> bytes: ...
+    data: bytes
+    content_type: str
+    padding: int = 0  # streamed after `data` (see mp4.padding_chunks); never stored
 
     @property
-    def padding(self) -> int: ...
-
-    @property
-    def content_type(self) -> str: ...
-
-    @property
-    def size(self) -> int: ...
+    def size(self) -> int:
+        return len(self.data) + self.padding
 
 
 class Unsatisfiable(Exception):

@@ -1,5 +1,6 @@
-"""Fault bookkeeping shared by the simulators: a thread-safe list of faults consumed per hit, JSON
-(de)serialisation of fault dataclasses, and `[[sim:...]]` prompt-marker parsing.
+"""Fault bookkeeping shared by the simulators: a thread-safe list of faults consumed per hit, a base for
+fault dataclasses (JSON (de)serialisation, checks of the common fields), and `[[sim:...]]` prompt-marker
+parsing.
 
 What a fault *does* is provider-specific; each simulator defines its own fault dataclass and kinds.
 """
@@ -12,6 +13,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, Generic, Protocol, Self, TypeVar
 
+from .values import is_int
+
 _MARKER = re.compile(r"\[\[sim:([^\]]+)\]\]")
 
 
@@ -22,8 +25,27 @@ def marker_tokens(text: Any) -> list[str]:
     return [raw.strip() for raw in _MARKER.findall(text)]
 
 
-class FaultJson:
-    """Mixin for fault dataclasses: strict `from_json` (unknown fields refused) and `to_json`."""
+class FaultBase:
+    """Mixin for fault dataclasses: strict `from_json` (unknown fields refused), `to_json`, and the checks
+    of the fields every simulator's fault has (`kind`, `status`, `delay_seconds`, `times`)."""
+
+    kind: str
+    status: int | None
+    delay_seconds: float
+    times: int | None
+
+    def check_fields(self, kinds: tuple[str, ...]) -> None:
+        """Refuse an unknown kind or a bad status/delay/times; an `http_error` without status gets 500."""
+        if self.kind not in kinds:
+            raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {', '.join(kinds)}")
+        if self.kind == "http_error" and self.status is None:
+            self.status = 500
+        if self.status is not None and (not is_int(self.status) or not 400 <= self.status <= 599):
+            raise ValueError(f"fault status must be an HTTP error status (400-599), not {self.status!r}")
+        if not isinstance(self.delay_seconds, int | float) or self.delay_seconds < 0:
+            raise ValueError("delay_seconds must be a non-negative number")
+        if self.times is not None and (not isinstance(self.times, int) or self.times < 1):
+            raise ValueError("times must be a positive integer or null")
 
     @classmethod
     def from_json(cls, data: Any) -> Self:

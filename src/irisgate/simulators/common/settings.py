@@ -14,6 +14,8 @@ import types
 import typing
 from typing import Any, Self
 
+from .values import is_int, is_number
+
 
 class SimSettings:
     """Mixin for a ``@dataclass`` of knobs that tests mutate in place (``sim.settings.x = ...``)."""
@@ -56,10 +58,6 @@ class SimSettings:
         return out
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 def coerce(name: str, annotation: Any, value: Any) -> Any:
     """``value`` (decoded JSON) converted to the annotated type, or ValueError naming ``name``."""
     args = typing.get_args(annotation)
@@ -73,11 +71,11 @@ def coerce(name: str, annotation: Any, value: Any) -> Any:
             raise ValueError(f"{name} must be a boolean")
         return value
     if annotation is int:
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        if not is_int(value) or value < 0:
             raise ValueError(f"{name} must be a non-negative integer")
         return value
     if annotation is float:
-        if not _is_number(value) or value < 0:
+        if not is_number(value) or value < 0:
             raise ValueError(f"{name} must be a non-negative number")
         return float(value)
     if annotation is str:

@@ -1,5 +1,5 @@
 """`RunwareSimulator`: the Starlette app that plays `POST https://api.runware.ai/v1`, im.runware.ai and
-vm.runware.ai (media GET/HEAD with Range, see media_http)."""
+vm.runware.ai (media GET/HEAD with Range, see common.byte_ranges)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..common.byte_ranges import media_response
 from ..common.http import ALL_METHODS, allowed_methods, json_response
 from ..common.recording import read_request
 from .context import TaskContext
@@ -20,7 +21,6 @@ from .envelope import authenticate, build_body, failure_body, parse_tasks
 from .errors import TaskFailure, error_item
 from .faults import Fault, FaultBook
 from .media import MEDIA_PATH_PREFIX, VIDEO_PATH_PREFIX
-from .media_http import media_response
 from .settings import RunwareSimSettings
 from .state import RecordedRequest, SimState
 from .tasks import run_task

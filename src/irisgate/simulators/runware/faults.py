@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..common.faults import FaultJson, FaultRegistry, marker_tokens
+from ..common.faults import FaultBase, FaultRegistry, marker_tokens
 from .errors import error_item, http_error_default, task_ids
 
 FAULT_KINDS = ("http_error", "task_error", "moderation", "slow_ack")
@@ -24,7 +24,7 @@ TASK_KINDS = ("task_error", "moderation")
 
 
 @dataclass
-class Fault(FaultJson):
+class Fault(FaultBase):
     """What to break, and for which tasks. All match fields None = every task."""
 
     kind: str = "http_error"
@@ -39,18 +39,7 @@ class Fault(FaultJson):
     times: int | None = None
 
     def __post_init__(self) -> None:
-        if self.kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {', '.join(FAULT_KINDS)}")
-        if self.kind == "http_error" and self.status is None:
-            self.status = 500
-        if self.status is not None and (
-            not isinstance(self.status, int) or isinstance(self.status, bool) or not 400 <= self.status <= 599
-        ):
-            raise ValueError(f"fault status must be an HTTP error status (400-599), not {self.status!r}")
-        if not isinstance(self.delay_seconds, int | float) or self.delay_seconds < 0:
-            raise ValueError("delay_seconds must be a non-negative number")
-        if self.times is not None and (not isinstance(self.times, int) or self.times < 1):
-            raise ValueError("times must be a positive integer or null")
+        self.check_fields(FAULT_KINDS)
 
     def matches(self, task: dict[str, Any], api_key: str | None) -> bool:
         if self.api_key is not None and self.api_key != api_key:

@@ -1,9 +1,12 @@
-"""Real image bytes (Pillow) and the in-memory store the simulator serves images and videos from."""
+"""Real image bytes (Pillow) and the in-memory store the simulator serves images and videos from
+(`StoredMedia`: a `common.byte_ranges.RangedMedia` with its extension and kind)."""
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+
+from ..common.byte_ranges import RangedMedia
 
 # Image helpers shared with the Runway simulator; re-exported for the Runware modules that use them.
 from ..common.images import OUTPUT_FORMATS, colours_for, image_size, render_image, sniff_image
@@ -34,18 +37,10 @@ MEDIA_PATH_PREFIX = "/image/ws/0.5/ii/"
 VIDEO_PATH_PREFIX = "/video/ws/0.5/vi/"
 
 
-@dataclass(frozen=True)
-class StoredMedia:
-    data: bytes
-    content_type: str
+@dataclass(frozen=True, kw_only=True)
+class StoredMedia(RangedMedia):
     ext: str
     kind: str = "image"  # "image" (served under MEDIA_PATH_PREFIX) | "video" (VIDEO_PATH_PREFIX)
-    # Bytes of a trailing MP4 `free` box streamed after `data` (see mp4.padding_chunks); never stored.
-    padding: int = 0
-
-    @property
-    def size(self) -> int:
-        return len(self.data) + self.padding
 
 
 class MediaStore:
@@ -66,7 +61,7 @@ class MediaStore:
         kind: str = "image",
         padding: int = 0,
     ) -> StoredMedia:
-        item = StoredMedia(data, content_type, ext, kind, padding)
+        item = StoredMedia(data, content_type, padding, ext=ext, kind=kind)
         with self._lock:
             self._items[media_uuid] = item
         return item

@@ -9,9 +9,11 @@ clipSkip 0-2.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..common.values import is_int, is_number
 from .errors import invalid
 from .inputs import ImageRef, check_image_refs
 from .media import MediaStore, image_size
@@ -34,8 +36,9 @@ IMAGE_OUTPUT_FORMATS = ("JPG", "PNG", "WEBP")
 DELIVERY_METHODS = ("sync", "async")
 SEED_MAX = 2**63 - 1
 
-# Fields the reference documents for imageInference (used when `reject_unknown_fields` is on).
-IMAGE_INFERENCE_FIELDS = frozenset(
+# Fields the reference documents for every inference task (imageInference, videoInference); each task
+# adds its own (`reject_unknown_fields` refuses any other).
+INFERENCE_FIELDS = frozenset(
     {
         "taskType",
         "taskUUID",
@@ -53,35 +56,40 @@ IMAGE_INFERENCE_FIELDS = frozenset(
         "uploadEndpoint",
         "webhookURL",
         "ttl",
+        "seed",
+        "steps",
+        "CFGScale",
+        "scheduler",
+        "lora",
+        "referenceImages",
+        "inputs",
+        "providerSettings",
+        "safety",
+        "settings",
+        "acceleration",
+        "resolution",
+    }
+)
+
+IMAGE_INFERENCE_FIELDS = INFERENCE_FIELDS | frozenset(
+    {
         "seedImage",
         "maskImage",
         "strength",
         "maskMargin",
         "outpaint",
-        "steps",
-        "CFGScale",
-        "seed",
-        "scheduler",
         "clipSkip",
         "promptWeighting",
-        "lora",
         "lycoris",
         "embeddings",
         "controlNet",
         "ipAdapters",
         "refiner",
         "vae",
-        "referenceImages",
-        "inputs",
-        "providerSettings",
-        "safety",
         "checkNSFW",
         "checkNsfw",
-        "settings",
         "acceleratorOptions",
         "advancedFeatures",
-        "acceleration",
-        "resolution",
         "useCache",
         "puLID",
         "instantID",
@@ -112,14 +120,6 @@ def check_task_uuid(task: dict[str, Any]) -> str:
             type_="string",
         )
     return value
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def check_model(task: dict[str, Any], settings: RunwareSimSettings) -> str:
@@ -180,8 +180,9 @@ def check_prompt(task: dict[str, Any], parameter: str, *, required: bool) -> str
     return value
 
 
-def check_dimensions(task: dict[str, Any]) -> tuple[int, int] | None:
-    """The requested (width, height), or None when neither is given."""
+def check_size_pair(task: dict[str, Any], problem: Callable[[Any], str | None]) -> tuple[Any, Any] | None:
+    """(width, height) as given, or None when neither is; they must come together, and ``problem`` names
+    what is wrong with one value (None when it is fine). Raises `invalidWidth` / `invalidHeight`."""
     width, height = task.get("width"), task.get("height")
     if width is None and height is None:
         return None
@@ -195,16 +196,23 @@ def check_dimensions(task: dict[str, Any]) -> tuple[int, int] | None:
                 code=code,
                 type_="integer",
             )
-        if not _is_int(value) or value % DIMENSION_STEP or not DIMENSION_MIN <= value <= DIMENSION_MAX:
+        wrong = problem(value)
+        if wrong is not None:
             raise invalid(
-                task,
-                name,
-                f"Invalid value for '{name}' parameter. It must be a multiple of "
-                f"{DIMENSION_STEP} between {DIMENSION_MIN} and {DIMENSION_MAX}.",
-                code=code,
-                type_="integer",
+                task, name, f"Invalid value for '{name}' parameter. {wrong}", code=code, type_="integer"
             )
     return width, height
+
+
+def _image_dimension_problem(value: Any) -> str | None:
+    if is_int(value) and value % DIMENSION_STEP == 0 and DIMENSION_MIN <= value <= DIMENSION_MAX:
+        return None
+    return f"It must be a multiple of {DIMENSION_STEP} between {DIMENSION_MIN} and {DIMENSION_MAX}."
+
+
+def check_dimensions(task: dict[str, Any]) -> tuple[int, int] | None:
+    """The requested (width, height), or None when neither is given."""
+    return check_size_pair(task, _image_dimension_problem)
 
 
 def check_enum(task: dict[str, Any], parameter: str, allowed: tuple[str, ...], default: str) -> str:
@@ -241,7 +249,7 @@ def check_range(
     if value is None:
         return None
     kind = "integer" if integer else "number"
-    ok = _is_int(value) if integer else _is_number(value)
+    ok = is_int(value) if integer else is_number(value)
     if not ok or not low <= value <= high:
         raise invalid(
             task,
@@ -267,6 +275,20 @@ def check_known_fields(task: dict[str, Any], allowed: frozenset[str]) -> None:
             raise invalid(
                 task, key, f"Unsupported parameter '{key}' for this model.", code="unsupportedParameter"
             )
+
+
+def check_task_head(task: dict[str, Any], settings: RunwareSimSettings, fields: frozenset[str]) -> str:
+    """The first checks of every inference task: unknown fields (when refused), then the model AIR."""
+    if settings.reject_unknown_fields:
+        check_known_fields(task, fields)
+    return check_model(task, settings)
+
+
+def check_prompts(task: dict[str, Any], *, required: bool) -> str:
+    """`positivePrompt` ("" when absent and not ``required``), then `negativePrompt`."""
+    prompt = check_prompt(task, "positivePrompt", required=required) or ""
+    check_prompt(task, "negativePrompt", required=False)
+    return prompt
 
 
 @dataclass(frozen=True)
@@ -320,11 +342,8 @@ def validate_image_inference(
     task: dict[str, Any], settings: RunwareSimSettings, media: MediaStore
 ) -> ImageRequest:
     """Check an imageInference task in the order the real API reports problems; raise TaskFailure."""
-    if settings.reject_unknown_fields:
-        check_known_fields(task, IMAGE_INFERENCE_FIELDS)
-    model = check_model(task, settings)
-    prompt = check_prompt(task, "positivePrompt", required=not _has_seed_image(task)) or ""
-    check_prompt(task, "negativePrompt", required=False)
+    model = check_task_head(task, settings, IMAGE_INFERENCE_FIELDS)
+    prompt = check_prompts(task, required=not _has_seed_image(task))
     dimensions = check_dimensions(task)
     output_types = check_output_types(task)
     output_format = check_enum(task, "outputFormat", IMAGE_OUTPUT_FORMATS, "JPG")

@@ -19,18 +19,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..common.values import is_int, is_number
 from .errors import invalid
 from .inputs import ImageRef, resolve_image_ref
 from .media import MediaStore
 from .settings import NUMBER_RESULTS_MAX, RunwareSimSettings
 from .validation import (
+    INFERENCE_FIELDS,
     SEED_MAX,
     check_bool,
     check_enum,
-    check_known_fields,
-    check_model,
-    check_prompt,
+    check_prompts,
     check_range,
+    check_size_pair,
+    check_task_head,
 )
 from .video_encoding import VIDEO_FORMATS
 from .video_models import VideoModel, generic_dimension_ok, video_model
@@ -38,43 +40,15 @@ from .video_models import VideoModel, generic_dimension_ok, video_model
 DEFAULT_VIDEO_FPS = 12
 FPS_MAX = 60
 
-VIDEO_INFERENCE_FIELDS = frozenset(
+VIDEO_INFERENCE_FIELDS = INFERENCE_FIELDS | frozenset(
     {
-        "taskType",
-        "taskUUID",
-        "model",
-        "positivePrompt",
-        "negativePrompt",
         "duration",
-        "width",
-        "height",
         "fps",
-        "seed",
-        "steps",
-        "CFGScale",
-        "scheduler",
-        "numberResults",
-        "outputType",
-        "outputFormat",
-        "outputQuality",
-        "deliveryMethod",
-        "includeCost",
-        "webhookURL",
-        "uploadEndpoint",
-        "ttl",
-        "providerSettings",
         "routing",
-        "safety",
         "speech",
-        "lora",
-        "acceleration",
-        "resolution",
-        "settings",
         "frameImages",
-        "referenceImages",
         "referenceVideos",
         "inputAudios",
-        "inputs",
     }
 )
 
@@ -166,7 +140,7 @@ def _frame_entries(task: dict[str, Any], settings: RunwareSimSettings, model: st
 
 def _check_frame(task: dict[str, Any], parameter: str, entry: dict[str, Any]) -> str | int:
     frame = entry.get("frame", "first")
-    ok = frame in ("first", "last") or (isinstance(frame, int) and not isinstance(frame, bool) and frame >= 0)
+    ok = frame in ("first", "last") or (is_int(frame) and frame >= 0)
     if not ok:
         raise invalid(
             task,
@@ -221,7 +195,7 @@ def _check_duration(task: dict[str, Any], spec: VideoModel) -> float:
     value = task.get("duration")
     if value is None:
         return float(spec.default_duration)
-    if not isinstance(value, int | float) or isinstance(value, bool) or not spec.allows_duration(value):
+    if not is_number(value) or not spec.allows_duration(value):
         raise invalid(
             task,
             "duration",
@@ -233,27 +207,10 @@ def _check_duration(task: dict[str, Any], spec: VideoModel) -> float:
 
 
 def _check_size(task: dict[str, Any], spec: VideoModel) -> tuple[int, int]:
-    width, height = task.get("width"), task.get("height")
-    if width is None and height is None:
+    size = check_size_pair(task, lambda value: None if is_int(value) else "Must be an integer.")
+    if size is None:
         return spec.default_size
-    for name, value, other in (("width", width, "height"), ("height", height, "width")):
-        code = "invalidWidth" if name == "width" else "invalidHeight"
-        if value is None:
-            raise invalid(
-                task,
-                name,
-                f"Invalid value for '{name}' parameter. '{name}' and '{other}' must be used together.",
-                code=code,
-                type_="integer",
-            )
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise invalid(
-                task,
-                name,
-                f"Invalid value for '{name}' parameter. Must be an integer.",
-                code=code,
-                type_="integer",
-            )
+    width, height = size
     if spec.allows_size(width, height):
         return width, height
     if spec.sizes is None:
@@ -291,14 +248,11 @@ def validate_video_inference(
     task: dict[str, Any], settings: RunwareSimSettings, media: MediaStore
 ) -> VideoRequest:
     """Check a videoInference task; raise TaskFailure (400) on the first problem."""
-    if settings.reject_unknown_fields:
-        check_known_fields(task, VIDEO_INFERENCE_FIELDS)
-    model = check_model(task, settings)
+    model = check_task_head(task, settings, VIDEO_INFERENCE_FIELDS)
     spec = video_model(model)
     _check_delivery(task)
     frames = _check_frames(task, settings, media, model)
-    prompt = check_prompt(task, "positivePrompt", required=not frames) or ""
-    check_prompt(task, "negativePrompt", required=False)
+    prompt = check_prompts(task, required=not frames)
     duration = _check_duration(task, spec)
     width, height = _check_size(task, spec)
     fps = check_range(task, "fps", 1, FPS_MAX, integer=True) or DEFAULT_VIDEO_FPS

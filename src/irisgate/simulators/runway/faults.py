@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..common.faults import FaultJson, FaultRegistry, marker_tokens
+from ..common.faults import FaultBase, FaultRegistry, marker_tokens
 from .tasks import Outcome
 
 FAULT_KINDS = ("http_error", "task_failure", "moderation", "cancelled", "slow_ack")
@@ -40,7 +40,7 @@ class FaultTarget:
 
 
 @dataclass
-class RunwayFault(FaultJson):
+class RunwayFault(FaultBase):
     """What to break, and for which requests. All match fields None = every request."""
 
     kind: str = "http_error"
@@ -55,18 +55,7 @@ class RunwayFault(FaultJson):
     times: int | None = None
 
     def __post_init__(self) -> None:
-        if self.kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {', '.join(FAULT_KINDS)}")
-        if self.kind == "http_error" and self.status is None:
-            self.status = 500
-        if self.status is not None and (
-            not isinstance(self.status, int) or isinstance(self.status, bool) or not 400 <= self.status <= 599
-        ):
-            raise ValueError(f"fault status must be an HTTP error status (400-599), not {self.status!r}")
-        if not isinstance(self.delay_seconds, int | float) or self.delay_seconds < 0:
-            raise ValueError("delay_seconds must be a non-negative number")
-        if self.times is not None and (not isinstance(self.times, int) or self.times < 1):
-            raise ValueError("times must be a positive integer or null")
+        self.check_fields(FAULT_KINDS)
 
     def matches(self, target: FaultTarget) -> bool:
         """Does this fault apply? Without a `path` it applies to API requests (/v1/...) only."""

@@ -13,13 +13,12 @@ import asyncio
 import base64
 import secrets
 import uuid
-from dataclasses import dataclass
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..common.byte_ranges import media_response
+from ..common.byte_ranges import RangedMedia, media_response
 from ..common.images import colours_for, render_image
 from ..mp4 import FREE_BOX_HEADER, encode_mp4
 from .tasks import OutputPlan, Task, UrlFor
@@ -28,17 +27,6 @@ from .uploads import s3_error
 OUTPUT_PATH_PREFIX = "/cdn/"
 EXTENSIONS = {"video": "mp4", "image": "png"}
 CONTENT_TYPES = {"video": "video/mp4", "image": "image/png"}
-
-
-@dataclass(frozen=True)
-class OutputFile:
-    data: bytes
-    content_type: str
-    padding: int = 0
-
-    @property
-    def size(self) -> int:
-        return len(self.data) + self.padding
 
 
 def _b64url(data: bytes) -> str:
@@ -70,15 +58,15 @@ def _render_png(plan: OutputPlan, seed: int, prompt: str) -> bytes:
     return render_image(plan.width, plan.height, "PNG", 0, start, end)
 
 
-async def render(task: Task, plan: OutputPlan, padding: int) -> OutputFile:
+async def render(task: Task, plan: OutputPlan, padding: int) -> RangedMedia:
     """The output's bytes (encoded off the event loop; both encoders cache by shape)."""
     if plan.kind == "image":
         data = await asyncio.to_thread(_render_png, plan, task.seed, task.prompt or "")
-        return OutputFile(data, CONTENT_TYPES["image"])
+        return RangedMedia(data, CONTENT_TYPES["image"])
     data = await asyncio.to_thread(encode_mp4, plan.width, plan.height, plan.seconds)
     if padding:
         padding = max(padding, FREE_BOX_HEADER)
-    return OutputFile(data, CONTENT_TYPES["video"], padding)
+    return RangedMedia(data, CONTENT_TYPES["video"], padding)
 
 
 def access_denied() -> Response:

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ..common.values import is_int, is_number
 from .issues import (
     Issue,
     Path,
@@ -43,14 +44,6 @@ class ValidationFailed(Exception):
         self.issues = issues
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 def _string(path: Path, value: Any, minimum: int | None = None, maximum: int | None = None) -> list[Issue]:
     if not isinstance(value, str):
         return [invalid_type(path, "string", value)]
@@ -63,9 +56,9 @@ def _string(path: Path, value: Any, minimum: int | None = None, maximum: int | N
 
 
 def _integer(path: Path, value: Any, minimum: int | None, maximum: int | None) -> list[Issue]:
-    if not _is_number(value):
+    if not is_number(value):
         return [invalid_type(path, "number", value)]
-    if not _is_int(value) and not (isinstance(value, float) and value.is_integer()):
+    if not is_int(value) and not (isinstance(value, float) and value.is_integer()):
         return [invalid_type(path, "int", value)]
     if minimum is not None and value < minimum:
         return [too_small(path, "number", minimum)]

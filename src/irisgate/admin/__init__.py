@@ -1,0 +1,1 @@
+"""The control plane: admin authentication, secrets at rest, and provider/key management."""
