@@ -27,8 +27,7 @@ simulate: $(BIN)/irisgate
 	$(BIN)/irisgate simulate
 
 test: $(VENV)/.test-deps
-	$(BIN)/ruff check src tests
-	$(BIN)/python -m pytest -q
+	bash scripts/test.sh
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check src tests
