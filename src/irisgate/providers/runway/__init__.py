@@ -47,17 +47,17 @@ class RunwayProvider(BaseProvider):
         response = await self.client.request(
             "GET", f"{self.base_url}/v1/tasks/{upstream_id}", None, self._headers(key)
         )
-        return parse_task(upstream_id, self._answer(response, key))
+        return parse_task(upstream_id, self._answer(response, key, task_call=True))
 
     async def delete_video(self, upstream_id: str, key: KeyConfig) -> None:
         response = await self.client.request(
             "DELETE", f"{self.base_url}/v1/tasks/{upstream_id}", None, self._headers(key)
         )
-        self._answer(response, key)
+        self._answer(response, key, task_call=True)
 
-    def _answer(self, response: UpstreamResponse, key: KeyConfig) -> dict[str, Any]:
+    def _answer(self, response: UpstreamResponse, key: KeyConfig, task_call: bool = False) -> dict[str, Any]:
         body = response.json()
-        if response.status == 404:
+        if response.status == 404 and task_call:
             raise GatewayError(404, "Runway no longer knows this video task", code="video_not_found")
         if response.status >= 300:
             raise runway_error(response.status, body, key.name, response.headers)
