@@ -126,7 +126,7 @@ def test_upstream_bad_key_is_502_without_the_key(make_gateway, runware_sim):
         {"providers": {"runware": runware_provider(runware_sim.api_url, key="rw-wrong-secret-123456")}}
     )
     response = post_json(gateway, {"model": RUNWARE_MODEL, "prompt": "a cat"})
-    error = assert_error(response, 502, None, "upstream_authentication_failed")
+    error = assert_error(response, 502, "model", "upstream_credentials_exhausted")
     assert "Invalid API key" in error["message"]
     assert "'main'" in error["message"]
     assert "rw-wrong-secret-123456" not in response.text

@@ -50,7 +50,7 @@ def test_requests_are_logged_without_secrets(make_gateway, runware_sim, caplog):
     assert newest_ok.cost_usd and newest_ok.cost_usd > 0
     assert newest_ok.route == "/v1/images/generations"
     assert logs[1].error_code and logs[1].provider is None
-    assert logs[0].error_code == "upstream_authentication_failed"
+    assert logs[0].error_code == "upstream_credentials_exhausted"
 
     database = (gateway.app_dir / "irisgate.db").read_bytes()
     wal = gateway.app_dir / "irisgate.db-wal"

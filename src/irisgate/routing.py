@@ -8,7 +8,7 @@ admits the model, one is chosen at random in proportion to its `weight`.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -57,7 +57,8 @@ class Router:
         self.source = source
         self.rng = rng
 
-    def route(self, model_string: str) -> Route:
+    def route(self, model_string: str, avoid: Collection[str] = ()) -> Route:
+        """A route for the model; `avoid` names keys (by id) not to use now (set aside after failures)."""
         provider_name, model = split_model(model_string)
         config = self.source.configs.get(provider_name)
         provider = self.source.providers.get(provider_name)
@@ -84,7 +85,17 @@ class Router:
                 code="model_not_allowed",
                 param="model",
             )
-        return Route(provider_name, model, provider, choose_key(admitting, self.rng))
+        usable = [key for key in admitting if key.id not in avoid]
+        if not usable:
+            raise GatewayError(
+                502,
+                f"Every {provider_name} key that may serve '{model}' was refused or throttled "
+                f"({len(admitting)} key{'s' if len(admitting) > 1 else ''} set aside)",
+                code="upstream_credentials_exhausted",
+                param="model",
+                headers={"x-should-retry": "false"},
+            )
+        return Route(provider_name, model, provider, choose_key(usable, self.rng))
 
     def key_route(self, provider_name: str, key_id: str, model: str) -> Route:
         """The route of an existing job: the same provider and the very key that created it."""

@@ -13,6 +13,7 @@ import aiohttp
 from starlette.responses import StreamingResponse
 
 from irisgate.jobs.service import VideoJobs
+from irisgate.retries import retry_transient
 from irisgate.schemas.errors import GatewayError
 from irisgate.store import VideoJobRecord
 
@@ -35,15 +36,29 @@ async def stream_video(jobs: VideoJobs, job: VideoJobRecord, range_header: str |
     if job.status != "completed" or not job.output_url:
         raise not_ready(job)
     _, route = jobs.route_of(job.id, job)
-    client = route.provider.client
     headers = {"Range": range_header} if range_header else {}
-    upstream = await client.open_stream(checked_url(job.output_url), headers)
+
+    async def open_media(url: str) -> aiohttp.ClientResponse:
+        upstream = await route.provider.client.open_stream(checked_url(url), headers)
+        if upstream.status == 429 or upstream.status >= 500:  # the media host's trouble: worth a retry
+            upstream.release()
+            raise GatewayError(
+                502,
+                f"{route.provider_name} answered HTTP {upstream.status} for the video file",
+                code="upstream_error",
+                transient=True,
+            )
+        return upstream
+
+    output_url = job.output_url
+    upstream = await retry_transient(lambda: open_media(output_url), route.provider.network)
     if upstream.status in EXPIRED_STATUSES:
         upstream.release()
         job = await jobs.retrieve(job.id, refresh_completed=True)
         if job.status != "completed" or not job.output_url:
             raise not_ready(job)
-        upstream = await client.open_stream(checked_url(job.output_url), headers)
+        output_url = job.output_url
+        upstream = await retry_transient(lambda: open_media(output_url), route.provider.network)
     if upstream.status == 416:
         upstream.release()
         raise GatewayError(

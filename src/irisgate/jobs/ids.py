@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -21,6 +22,9 @@ PROVIDER_CODES = {"runware": 1, "runway": 2}
 PROVIDERS_BY_CODE = {code: name for name, code in PROVIDER_CODES.items()}
 SEPARATOR = "\x1f"
 MAX_ID_LENGTH = 512
+# What a key id or a provider's task id may be in a v2 id: it ends up in a provider URL path, so no
+# '/', '%', '?', '#' and no dot segments (a forged id must not walk the provider's API with our key).
+SAFE_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,199}$")
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ def decode_video_id(video_id: str) -> VideoRef:
             parts = raw[1:].decode().split(SEPARATOR)
         except UnicodeDecodeError:
             raise not_found(video_id) from None
-        if len(parts) == 3 and all(parts) and parts[0] in PROVIDER_CODES:
+        if len(parts) == 3 and parts[0] in PROVIDER_CODES and all(map(SAFE_PART.match, parts[1:])):
             return VideoRef(*parts)
     raise not_found(video_id)
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from irisgate.dispatch import Dispatcher
 from irisgate.jobs.ids import VideoRef, decode_video_id, encode_video_id
+from irisgate.retries import retry_transient
 from irisgate.routing import Route, Router
 from irisgate.schemas.videos import TERMINAL_STATUSES, VideoCreateRequest, VideoTaskState
 from irisgate.store import Store, VideoJobRecord, utc_now
@@ -20,12 +22,18 @@ UNKNOWN_MODEL = "unknown"
 
 
 class VideoJobs:
-    def __init__(self, store: Store, router: Router) -> None:
+    def __init__(self, store: Store, router: Router, dispatcher: Dispatcher) -> None:
         self.store = store
         self.router = router
+        self.dispatcher = dispatcher
 
-    async def create(self, request: VideoCreateRequest, route: Route) -> VideoJobRecord:
-        submission = await route.provider.create_video(request, route.model, route.key)
+    async def create(self, request: VideoCreateRequest) -> VideoJobRecord:
+        """Create upstream (keys, retries and fallbacks as `Dispatcher` does), then record the job."""
+        submission, route = await self.dispatcher.run(
+            request.model,
+            request.fallbacks,
+            lambda route: route.provider.create_video(request, route.model, route.key),
+        )
         ref = VideoRef(route.provider_name, route.key.id, submission.upstream_id)
         job = VideoJobRecord(
             id=encode_video_id(ref),
@@ -56,7 +64,9 @@ class VideoJobs:
         if job is not None and job.status in TERMINAL_STATUSES and not refresh_completed:
             return job
         ref, route = self.route_of(video_id, job)
-        state = await route.provider.retrieve_video(ref.upstream_id, route.key)
+        state = await retry_transient(
+            lambda: route.provider.retrieve_video(ref.upstream_id, route.key), route.provider.network
+        )
         if job is None:
             job = VideoJobRecord(
                 id=video_id,
@@ -87,7 +97,9 @@ class VideoJobs:
         """Cancel (or delete) upstream where the provider can, then forget the job."""
         job = await self.store.get_job(video_id)
         ref, route = self.route_of(video_id, job)
-        await route.provider.delete_video(ref.upstream_id, route.key)
+        await retry_transient(
+            lambda: route.provider.delete_video(ref.upstream_id, route.key), route.provider.network
+        )
         await self.store.delete_job(video_id)
 
 

@@ -71,12 +71,22 @@ class UpstreamClient:
                 "(network_config.default_request_timeout_in_seconds)",
                 code="upstream_timeout",
                 headers={"x-should-retry": "false"},
+                transient=True,
             ) from None
-        except aiohttp.ClientError as exc:
+        except aiohttp.ClientConnectorError as exc:  # never connected: nothing reached the provider
             raise GatewayError(
                 502,
                 f"Could not reach {self.provider}: {type(exc).__name__}",
                 code="upstream_unreachable",
+                transient=True,
+                nothing_created=True,
+            ) from None
+        except aiohttp.ClientError as exc:  # e.g. the connection dropped mid-answer: ambiguous
+            raise GatewayError(
+                502,
+                f"Lost the connection to {self.provider}: {type(exc).__name__}",
+                code="upstream_unreachable",
+                transient=True,
             ) from None
 
     async def open_stream(self, url: str, headers: Mapping[str, str]) -> aiohttp.ClientResponse:
@@ -92,13 +102,17 @@ class UpstreamClient:
             return await self.session.get(url, headers=dict(headers), timeout=timeout, auto_decompress=False)
         except TimeoutError:
             raise GatewayError(
-                504, f"{self.provider}'s media host did not answer in time", code="upstream_timeout"
+                504,
+                f"{self.provider}'s media host did not answer in time",
+                code="upstream_timeout",
+                transient=True,
             ) from None
         except aiohttp.ClientError as exc:
             raise GatewayError(
                 502,
                 f"Could not download from {self.provider}: {type(exc).__name__}",
                 code="upstream_unreachable",
+                transient=True,
             ) from None
 
     async def aclose(self) -> None:

@@ -28,7 +28,13 @@ ERROR_TYPES = {
 
 
 class GatewayError(Exception):
-    """An error with an HTTP status that is safe to show to the client as it is."""
+    """An error with an HTTP status that is safe to show to the client as it is.
+
+    Errors from a provider also say what the gateway may do about them: `transient` (the same
+    call may succeed later: 429, 5xx, network, timeout), `key_rejected` (the provider refused the
+    key: 401/403), `nothing_created` (proof that a create did not start billed work, so it may be
+    sent again), and `retry_after` (seconds the provider asked to wait).
+    """
 
     def __init__(
         self,
@@ -39,12 +45,20 @@ class GatewayError(Exception):
         param: str | None = None,
         error_type: str | None = None,
         headers: Mapping[str, str] | None = None,
+        transient: bool = False,
+        key_rejected: bool = False,
+        nothing_created: bool = False,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.code = code
         self.param = param
+        self.transient = transient
+        self.key_rejected = key_rejected
+        self.nothing_created = nothing_created
+        self.retry_after = retry_after
         self.error_type = error_type or ERROR_TYPES.get(
             status, "server_error" if status >= 500 else "invalid_request_error"
         )
@@ -73,3 +87,20 @@ def unsupported_operation(operation: str, provider: str) -> GatewayError:
         code="unsupported_operation",
         error_type="invalid_request_error",
     )
+
+
+def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
+    """Seconds from `retry-after-ms` or `retry-after` (seconds; HTTP dates are ignored)."""
+    if not headers:
+        return None
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        raw = headers.get(name)
+        if raw is None:
+            continue
+        try:
+            value = float(raw) * scale
+        except ValueError:
+            continue
+        if 0 <= value <= 3600:
+            return value
+    return None

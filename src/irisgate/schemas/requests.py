@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SIZE_PATTERN = re.compile(r"^\s*(\d{1,5})\s*[xX]\s*(\d{1,5})\s*$")
 MAX_SIDE = 16384
+MIN_SIDE = 64  # below every provider's minimum: "1x1" is refused here, not upstream
+MAX_FALLBACKS = 10
 
 
 def parse_size(size: str) -> tuple[int, int] | None:
@@ -24,8 +26,8 @@ def parse_size(size: str) -> tuple[int, int] | None:
     if not match:
         raise ValueError(f"expected WIDTHxHEIGHT such as 1024x1024, got {size!r}")
     width, height = int(match.group(1)), int(match.group(2))
-    if not (1 <= width <= MAX_SIDE and 1 <= height <= MAX_SIDE):
-        raise ValueError(f"width and height must be between 1 and {MAX_SIDE}, got {size!r}")
+    if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
+        raise ValueError(f"width and height must be between {MIN_SIDE} and {MAX_SIDE}, got {size!r}")
     return width, height
 
 
@@ -37,12 +39,29 @@ class GenerationRequest(BaseModel):
     size: str | None = None
     negative_prompt: str | None = None
     extra_params: dict[str, Any] | None = None
+    fallbacks: list[str] | None = Field(default=None, max_length=MAX_FALLBACKS)
+
+    @field_validator("prompt")
+    @classmethod
+    def _check_prompt(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must contain more than whitespace")
+        return value
 
     @field_validator("size")
     @classmethod
     def _check_size(cls, value: str | None) -> str | None:
         if value is not None:
             parse_size(value)
+        return value
+
+    @field_validator("fallbacks")
+    @classmethod
+    def _check_fallbacks(cls, value: list[str] | None) -> list[str] | None:
+        for index, model in enumerate(value or []):
+            provider, slash, name = model.partition("/")
+            if not slash or not provider.strip() or not name.strip():
+                raise ValueError(f"fallbacks[{index}] must be 'provider/model', got {model!r}")
         return value
 
     @property

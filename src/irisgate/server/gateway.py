@@ -13,6 +13,7 @@ from irisgate.admin.auth import AdminAuth, resolve_admin_token
 from irisgate.admin.crypto import SecretBox
 from irisgate.admin.service import AdminService
 from irisgate.config import GatewayConfig
+from irisgate.dispatch import Dispatcher
 from irisgate.jobs.service import VideoJobs
 from irisgate.registry import ProviderRegistry
 from irisgate.request_log import RequestLogWriter
@@ -52,6 +53,7 @@ class Gateway:
         self.admin: AdminService
         self.admin_auth = AdminAuth(resolve_admin_token(settings.config, settings.app_dir)[0])
         self.router: Router
+        self.dispatcher: Dispatcher
         self.request_log: RequestLogWriter
         self.jobs: VideoJobs
 
@@ -65,7 +67,8 @@ class Gateway:
         self.admin = AdminService(self.store, self.registry, secrets)
         self.registry.start_watching()
         self.router = Router(self.registry)
-        self.jobs = VideoJobs(self.store, self.router)
+        self.dispatcher = Dispatcher(self.router)
+        self.jobs = VideoJobs(self.store, self.router, self.dispatcher)
         self.request_log = RequestLogWriter(self.store)
         await self.request_log.start()
         try:

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route as HttpRoute
 
-from irisgate.routing import Router
+from irisgate.dispatch import Dispatcher
 from irisgate.schemas.errors import invalid_request
 from irisgate.schemas.images import ImageEditRequest, ImageGenerationRequest
 from irisgate.schemas.validation import parse_model
@@ -21,15 +21,19 @@ from irisgate.server.uploads import read_image
 IMAGE_FIELDS = ("image", "mask")
 
 
-def router_of(request: Request) -> Router:
-    return request.app.state.gateway.router
+def dispatcher_of(request: Request) -> Dispatcher:
+    return request.app.state.gateway.dispatcher
 
 
 @observed("/v1/images/generations")
 async def generate_images(request: Request, ctx: CallContext) -> Response:
     payload = parse_model(ImageGenerationRequest, await read_json_object(request))
-    route = ctx.use(router_of(request).route(payload.model))
-    result = await route.provider.generate_images(payload, route.model, route.key)
+    result, route = await dispatcher_of(request).run(
+        payload.model,
+        payload.fallbacks,
+        lambda route: route.provider.generate_images(payload, route.model, route.key),
+    )
+    ctx.use(route)
     ctx.cost_usd = result.cost_usd
     return json_response(result.to_response(int(time.time())))
 
@@ -38,7 +42,7 @@ async def generate_images(request: Request, ctx: CallContext) -> Response:
 async def edit_images(request: Request, ctx: CallContext) -> Response:
     form = await read_multipart(request)
     payload = parse_model(ImageEditRequest, edit_fields(form))
-    route = ctx.use(router_of(request).route(payload.model))
+    request.app.state.gateway.router.route(payload.model)  # an unknown model is refused before reading files
     payload.images = [await read_image(upload, "image") for upload in form.files.get("image", [])]
     masks = form.files.get("mask", [])
     if len(masks) > 1:
@@ -48,7 +52,12 @@ async def edit_images(request: Request, ctx: CallContext) -> Response:
         raise invalid_request(
             "'image' is required: upload at least one image file", "image", code="missing_required_parameter"
         )
-    result = await route.provider.edit_images(payload, route.model, route.key)
+    result, route = await dispatcher_of(request).run(
+        payload.model,
+        payload.fallbacks,
+        lambda route: route.provider.edit_images(payload, route.model, route.key),
+    )
+    ctx.use(route)
     ctx.cost_usd = result.cost_usd
     return json_response(result.to_response(int(time.time())))
 
@@ -59,7 +68,7 @@ async def vary_images(request: Request, ctx: CallContext) -> Response:
     model = form.fields.get("model")
     if not isinstance(model, str) or not model:
         raise invalid_request("'model' is required", "model", code="missing_required_parameter")
-    route = ctx.use(router_of(request).route(model))
+    route = ctx.use(request.app.state.gateway.router.route(model))
     result = await route.provider.vary_images(route.model, route.key)
     return json_response(result.to_response(int(time.time())))
 

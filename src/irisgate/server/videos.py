@@ -60,8 +60,7 @@ def video_response(job: VideoJobRecord, status: int = 200) -> Response:
 @observed("/v1/videos")
 async def create_video(request: Request, ctx: CallContext) -> Response:
     payload = parse_model(VideoCreateRequest, await create_fields(request))
-    route = ctx.use(request.app.state.gateway.router.route(payload.model))
-    job = await jobs_of(request).create(payload, route)
+    job = ctx.use_job(await jobs_of(request).create(payload))
     ctx.cost_usd = job.cost_usd
     return video_response(job)
 

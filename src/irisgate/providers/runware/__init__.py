@@ -6,6 +6,8 @@ tasks polled with `getResponse` (`video.py`); `errors.py` maps Runware's errors.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,11 +21,18 @@ from irisgate.providers.runware.images import (
     parse_image_results,
 )
 from irisgate.providers.runware.video import VIDEO_PARAM, build_video_task, parse_video_state
+from irisgate.retries import backoff_delay
 from irisgate.schemas.errors import GatewayError
 from irisgate.schemas.images import ImageEditRequest, ImageGenerationRequest, ImagesResult
 from irisgate.schemas.videos import VideoCreateRequest, VideoTaskState
 
 __all__ = ["RunwareProvider"]
+
+RESULT_POLL_SECONDS = 0.5
+
+
+def error_codes(body: dict[str, Any]) -> set[str]:
+    return {e.get("code") for e in body.get("errors") or [] if isinstance(e, dict)}
 
 
 class RunwareProvider(BaseProvider):
@@ -59,21 +68,59 @@ class RunwareProvider(BaseProvider):
         body = json_object(response)
         if response.status == 200 and "data" in body:
             return parse_video_state(upstream_id, body, key.name)
-        codes = {e.get("code") for e in body.get("errors") or [] if isinstance(e, dict)}
-        if "taskFailedOrNotFound" in codes and response.status in (200, 400, 404):
+        if "taskFailedOrNotFound" in error_codes(body) and response.status in (200, 400, 404):
             raise GatewayError(404, "Runware no longer knows this video task", code="video_not_found")
         if response.status == 200:  # only errors: the task itself failed
             return parse_video_state(upstream_id, body, key.name)
-        raise runware_error(response.status, body, key.name, VIDEO_PARAM)
+        raise runware_error(response.status, body, key.name, VIDEO_PARAM, response.headers)
 
     async def _run_task(
         self, task: dict[str, Any], key: KeyConfig, param_names: Mapping[str, str]
     ) -> dict[str, Any]:
-        response = await self.client.post_json(self.base_url, [task], self._auth(key))
-        body = json_object(response)
-        if response.status != 200 or "data" not in body:
-            raise runware_error(response.status, body, key.name, param_names)
-        return body
+        """Send one task. After an ambiguous failure (a timeout, a 5xx, a dropped connection) the
+        same task goes again with the same taskUUID: Runware refuses a taskUUID it already accepted
+        (`conflictTaskUUID`), and then the task's results are fetched with getResponse — so a
+        retry never starts a second billed task."""
+        attempt = 0
+        while True:
+            try:
+                response = await self.client.post_json(self.base_url, [task], self._auth(key))
+                body = json_object(response)
+                if response.status == 200 and "data" in body:
+                    return body
+                if attempt and "conflictTaskUUID" in error_codes(body):
+                    return await self._results_of(task, key, param_names)
+                raise runware_error(response.status, body, key.name, param_names, response.headers)
+            except GatewayError as error:
+                if not error.transient or error.nothing_created or attempt >= self.network.max_retries:
+                    raise
+                await asyncio.sleep(backoff_delay(attempt, self.network, error.retry_after))
+                attempt += 1
+
+    async def _results_of(
+        self, task: dict[str, Any], key: KeyConfig, param_names: Mapping[str, str]
+    ) -> dict[str, Any]:
+        """The answer of a task Runware already accepted: at once for an async task (it will be
+        polled), else polled with getResponse until it has results."""
+        if task.get("deliveryMethod") == "async":
+            return {"data": []}
+        deadline = time.monotonic() + self.network.timeout_seconds
+        poll = [{"taskType": "getResponse", "taskUUID": task["taskUUID"]}]
+        while True:
+            response = await self.client.post_json(self.base_url, poll, self._auth(key))
+            body = json_object(response)
+            items = [
+                i for i in body.get("data") or [] if isinstance(i, dict) and i.get("status") != "processing"
+            ]
+            if body.get("errors") or response.status != 200:
+                raise runware_error(response.status, body, key.name, param_names, response.headers)
+            if items:
+                return body
+            if time.monotonic() > deadline:
+                raise GatewayError(
+                    504, "Runware accepted the task but gave no result in time", code="upstream_timeout"
+                )
+            await asyncio.sleep(RESULT_POLL_SECONDS)
 
     @staticmethod
     def _auth(key: KeyConfig) -> dict[str, str]:

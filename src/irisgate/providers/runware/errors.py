@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from irisgate.providers.http import UpstreamResponse
-from irisgate.schemas.errors import GatewayError
+from irisgate.schemas.errors import GatewayError, parse_retry_after
 
 # Runware field → the unified field a client knows, to name it in errors
 UNIFIED_PARAM = {
@@ -31,7 +31,11 @@ UPSTREAM_STATUS = {400: 400, 404: 404, 409: 409, 413: 413, 422: 422, 402: 402, 4
 
 
 def runware_error(
-    status: int, body: Any, key_name: str = "", param_names: Mapping[str, str] = UNIFIED_PARAM
+    status: int,
+    body: Any,
+    key_name: str = "",
+    param_names: Mapping[str, str] = UNIFIED_PARAM,
+    headers: Mapping[str, str] | None = None,
 ) -> GatewayError:
     """Runware's `errors[]` (on a 4xx/5xx, or on a 200 for a failed task) → the client's status."""
     errors = body.get("errors") if isinstance(body, dict) else body if isinstance(body, list) else None
@@ -47,14 +51,27 @@ def runware_error(
             f"Runware rejected the provider key '{key_name}': {text}",
             code="upstream_authentication_failed",
             headers={"x-should-retry": "false"},
+            key_rejected=True,
+            nothing_created=True,
         )
+    http_failure = status != 200
     if status == 200:
         status = _task_error_status(code)
     mapped = UPSTREAM_STATUS.get(status, 502 if status >= 500 else 400)
-    headers = {"retry-after": "1"} if mapped == 429 else {}
+    retry_after = parse_retry_after(headers) if mapped == 429 else None
+    answer_headers = {"retry-after": f"{retry_after or 1:g}"} if mapped == 429 else {}
     if mapped in (400, 402, 404, 409, 413, 422):
-        headers["x-should-retry"] = "false"
-    return GatewayError(mapped, text, code=code or "upstream_error", param=param, headers=headers)
+        answer_headers["x-should-retry"] = "false"
+    return GatewayError(
+        mapped,
+        text,
+        code=code or "upstream_error",
+        param=param,
+        headers=answer_headers,
+        transient=http_failure and (mapped == 429 or mapped >= 500),
+        nothing_created=http_failure and mapped == 429,  # a full queue turns tasks away before accepting them
+        retry_after=retry_after,
+    )
 
 
 def _task_error_status(code: str | None) -> int:
