@@ -5,6 +5,8 @@ For every fault: what the client sees, and that the simulator's log shows no dup
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
@@ -179,3 +181,28 @@ def test_bad_fallbacks_are_400(media_gateway, fallbacks):
     response = generate(media_gateway, fallbacks=fallbacks)
     assert response.status_code == 400
     assert response.json()["error"]["param"].startswith("fallbacks")
+
+
+def test_a_client_that_disconnects_cancels_the_upstream_call(make_gateway, runware_sim):
+    """The simulator would answer after 20 s; the client leaves after 0.3 s; the gateway's log records
+    the request (499) long before the simulator could have answered: the upstream call was cancelled."""
+    gateway = make_gateway(
+        runware_config(runware_sim.api_url, [{"name": "only", "value": runware_sim.api_key}])
+    )
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(
+            gateway.base_url + "/images/generations",
+            json={"model": RUNWARE_MODEL, "prompt": "a slow fox [[sim:slow=20]]", "size": "256x256"},
+            timeout=httpx.Timeout(0.3),
+        )
+    admin = httpx.Client(
+        base_url=gateway.url,
+        headers={"Authorization": f"Bearer {(gateway.app_dir / 'admin_token').read_text().strip()}"},
+    )
+    statuses: list[int] = []
+    for _ in range(100):
+        statuses = [log["status_code"] for log in admin.get("/api/logs").json()["data"]]
+        if statuses:
+            break
+        time.sleep(0.05)
+    assert statuses == [499]

@@ -13,6 +13,7 @@ from irisgate.dispatch import Dispatcher
 from irisgate.schemas.errors import invalid_request
 from irisgate.schemas.images import ImageEditRequest, ImageGenerationRequest
 from irisgate.schemas.validation import parse_model
+from irisgate.server.disconnect import unless_disconnected
 from irisgate.server.forms import MultipartBody, decode_loose, read_json_object, read_multipart
 from irisgate.server.observe import CallContext, observed
 from irisgate.server.responses import json_response
@@ -28,11 +29,12 @@ def dispatcher_of(request: Request) -> Dispatcher:
 @observed("/v1/images/generations")
 async def generate_images(request: Request, ctx: CallContext) -> Response:
     payload = parse_model(ImageGenerationRequest, await read_json_object(request))
-    result, route = await dispatcher_of(request).run(
+    work = dispatcher_of(request).run(
         payload.model,
         payload.fallbacks,
         lambda route: route.provider.generate_images(payload, route.model, route.key),
     )
+    result, route = await unless_disconnected(request, work)
     ctx.use(route)
     ctx.cost_usd = result.cost_usd
     return json_response(result.to_response(int(time.time())))
@@ -52,11 +54,12 @@ async def edit_images(request: Request, ctx: CallContext) -> Response:
         raise invalid_request(
             "'image' is required: upload at least one image file", "image", code="missing_required_parameter"
         )
-    result, route = await dispatcher_of(request).run(
+    work = dispatcher_of(request).run(
         payload.model,
         payload.fallbacks,
         lambda route: route.provider.edit_images(payload, route.model, route.key),
     )
+    result, route = await unless_disconnected(request, work)
     ctx.use(route)
     ctx.cost_usd = result.cost_usd
     return json_response(result.to_response(int(time.time())))
