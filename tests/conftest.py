@@ -1,1 +1,1 @@
-pytest_plugins = ["fixtures_simulators", "fixtures_runway_sim", "fixtures_gateway"]
+pytest_plugins = ["fixtures_simulators", "fixtures_runway_sim", "fixtures_gateway", "fixtures_browser"]

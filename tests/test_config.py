@@ -288,7 +288,19 @@ INVALID: list[tuple[str, Any, str]] = [
     ("store not mapping", lambda d: d.update(store="sqlite://"), "store"),
     ("store url not string", lambda d: d.update(store={"url": 5}), "store.url"),
     ("admin token empty", lambda d: d.update(admin_token=""), "admin_token"),
+    ("limits not mapping", lambda d: d.update(limits=64), "limits"),
+    ("max body zero", lambda d: d.update(limits={"max_body_mb": 0}), "limits.max_body_mb"),
+    ("max body text", lambda d: d.update(limits={"max_body_mb": "64MB"}), "limits.max_body_mb"),
+    ("max body huge", lambda d: d.update(limits={"max_body_mb": 1e9}), "limits.max_body_mb"),
 ]
+
+
+def test_max_body_size_defaults_to_64_mib_and_is_configurable() -> None:
+    assert parse_config({}).max_body_bytes == 64 * 1024 * 1024
+    config = parse_config({"limits": {"max_body_mb": 0.5}})
+    assert (config.max_body_mb, config.max_body_bytes) == (0.5, 512 * 1024)
+    assert config.ignored_fields == ()
+    assert parse_config({"limits": {"max_body_mb": 8, "other": 1}}).unknown_fields == ("limits.other",)
 
 
 @pytest.mark.parametrize(("mutate", "field"), [case[1:] for case in INVALID], ids=[c[0] for c in INVALID])

@@ -139,7 +139,7 @@ async def test_migrate_creates_tables_and_is_idempotent(store_url: str) -> None:
             ).scalar()
         expected = {"providers", "provider_keys", "request_logs", "video_jobs", "irisgate_alembic_version"}
         assert expected <= tables
-        assert version == ScriptDirectory.from_config(alembic_config()).get_current_head() == "0003"
+        assert version == ScriptDirectory.from_config(alembic_config()).get_current_head() == "0004"
     finally:
         await store.close()
     reopened = await Store.open(store_url)  # a restart migrates again without complaint

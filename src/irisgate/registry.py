@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 from irisgate.admin.crypto import SecretBox
 from irisgate.config import DEFAULT_BASE_URLS, ConfigError, GatewayConfig, KeyConfig, ProviderConfig
@@ -39,6 +39,8 @@ class ProviderRegistry:
         self.version = -1
         self._lock = asyncio.Lock()
         self._retired: list[Provider] = []
+        # called after every reload, e.g. to reload the virtual keys, which share the version counter
+        self.listeners: list[Callable[[], Awaitable[None]]] = []
         self._watcher: asyncio.Task[None] | None = None
 
     async def reload(self) -> None:
@@ -49,6 +51,8 @@ class ProviderRegistry:
             configs, problems = self._build(rows, keys)
             self._swap_providers(configs)
             self.configs, self.problems, self.version = configs, problems, version
+            for listener in self.listeners:
+                await listener()
 
     async def reload_if_changed(self) -> None:
         if await self.store.providers_version() != self.version:

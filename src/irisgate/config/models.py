@@ -20,6 +20,8 @@ DEFAULT_MAX_RETRIES = 2
 MAX_RETRIES_LIMIT = 10
 DEFAULT_RETRY_BACKOFF_INITIAL = 0.5
 DEFAULT_RETRY_BACKOFF_MAX = 5.0
+DEFAULT_MAX_BODY_MB = 64.0
+MAX_BODY_MB_LIMIT = 4096.0
 
 
 def key_id_for(provider: str, name: str) -> str:
@@ -106,8 +108,13 @@ class GatewayConfig:
     providers: Mapping[str, ProviderConfig] = field(default_factory=dict)
     store_url: str | None = field(default=None, repr=False)  # may hold a database password
     admin_token: str | None = field(default=None, repr=False)
+    max_body_mb: float = DEFAULT_MAX_BODY_MB  # `limits.max_body_mb`: the largest request body accepted
     source_path: Path | None = None
     # Paths of fields that were accepted but ignored (Bifrost-only settings and unknown ones) ...
     ignored_fields: tuple[str, ...] = ()
     # ... and the subset that not even Bifrost knows (likely typos), for a sharper warning.
     unknown_fields: tuple[str, ...] = ()
+
+    @property
+    def max_body_bytes(self) -> int:
+        return int(self.max_body_mb * 1024 * 1024)

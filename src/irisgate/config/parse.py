@@ -15,11 +15,13 @@ from irisgate.config.durations import parse_duration
 from irisgate.config.errors import ConfigError, field_path
 from irisgate.config.models import (
     DEFAULT_BASE_URLS,
+    DEFAULT_MAX_BODY_MB,
     DEFAULT_MAX_RETRIES,
     DEFAULT_RETRY_BACKOFF_INITIAL,
     DEFAULT_RETRY_BACKOFF_MAX,
     DEFAULT_TIMEOUT_SECONDS,
     KNOWN_PROVIDERS,
+    MAX_BODY_MB_LIMIT,
     MAX_RETRIES_LIMIT,
     GatewayConfig,
     KeyConfig,
@@ -50,7 +52,7 @@ BIFROST_KEY = frozenset(
      "vllm_key_config", "sapaicore_key_config", "blacklisted_models", "aliases", "deployments"}
 )  # fmt: skip
 
-TOP_LEVEL = frozenset({"providers", "store", "admin_token"})
+TOP_LEVEL = frozenset({"providers", "store", "admin_token", "limits"})
 PROVIDER = frozenset({"keys", "network_config"})
 NETWORK = frozenset(
     {"base_url", "default_request_timeout_in_seconds", "max_retries", "retry_backoff_initial",
@@ -58,6 +60,7 @@ NETWORK = frozenset(
 )  # fmt: skip
 KEY = frozenset({"name", "value", "models", "weight", "enabled"})
 STORE = frozenset({"url"})
+LIMITS = frozenset({"max_body_mb"})
 
 
 class _Ignored:
@@ -109,10 +112,13 @@ def parse_document(data: Any, source: str = "<config>") -> GatewayConfig:
         providers[name] = _parse_provider(name, body, path, ignored)
     store = _mapping(data.get("store"), "store")
     ignored.check(store, "store", STORE, frozenset())
+    limits = _mapping(data.get("limits"), "limits")
+    ignored.check(limits, "limits", LIMITS, frozenset())
     return GatewayConfig(
         providers=providers,
         store_url=_optional_secret(store.get("url"), "store.url"),
         admin_token=_optional_secret(data.get("admin_token"), "admin_token"),
+        max_body_mb=_max_body_mb(limits.get("max_body_mb")),
         ignored_fields=tuple(ignored.ignored),
         unknown_fields=tuple(ignored.unknown),
     )
@@ -124,6 +130,15 @@ def _optional_secret(value: object, path: str) -> str | None:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(path, "must be a non-empty string (a value or an env.NAME reference)")
     return resolve_secret(value.strip(), path)
+
+
+def _max_body_mb(value: object) -> float:
+    """`limits.max_body_mb`: the largest request body the server reads, in MiB (fractions allowed)."""
+    if value is None:
+        return DEFAULT_MAX_BODY_MB
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= MAX_BODY_MB_LIMIT:
+        return float(value)
+    raise ConfigError("limits.max_body_mb", f"must be a number of MiB above 0, at most {MAX_BODY_MB_LIMIT:g}")
 
 
 def _parse_provider(name: str, body: object, path: str, ignored: _Ignored) -> ProviderConfig:

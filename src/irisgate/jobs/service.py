@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from irisgate.clients import Client
 from irisgate.dispatch import Dispatcher
-from irisgate.jobs.ids import VideoRef, decode_video_id, encode_video_id
+from irisgate.jobs.ids import VideoRef, decode_video_id, encode_video_id, not_found
 from irisgate.retries import retry_transient
 from irisgate.routing import Route, Router
 from irisgate.schemas.videos import TERMINAL_STATUSES, VideoCreateRequest, VideoTaskState
@@ -27,7 +28,7 @@ class VideoJobs:
         self.router = router
         self.dispatcher = dispatcher
 
-    async def create(self, request: VideoCreateRequest) -> VideoJobRecord:
+    async def create(self, request: VideoCreateRequest, client: Client | None = None) -> VideoJobRecord:
         """Create upstream (keys, retries and fallbacks as `Dispatcher` does), then record the job."""
         submission, route = await self.dispatcher.run(
             request.model,
@@ -47,6 +48,7 @@ class VideoJobs:
             size=submission.size,
             status="queued",
             cost_usd=submission.cost_usd,
+            client_key_id=client.id if client else None,
         )
         try:
             await self.store.insert_job(job)
@@ -58,9 +60,21 @@ class VideoJobs:
         ref = decode_video_id(video_id)
         return ref, self.router.key_route(ref.provider, ref.key_id, job.model if job else UNKNOWN_MODEL)
 
-    async def retrieve(self, video_id: str, *, refresh_completed: bool = False) -> VideoJobRecord:
-        """The job's current state; asks the provider unless the job already ended."""
+    async def owned(self, video_id: str, client: Client | None) -> VideoJobRecord | None:
+        """The job's record, if any; a 404 for a client that may not see it (another client's job)."""
+        ref = decode_video_id(video_id)
         job = await self.store.get_job(video_id)
+        if client is not None:
+            client.require_provider(ref.provider)
+            if job is not None and job.client_key_id != client.id:
+                raise not_found(video_id)
+        return job
+
+    async def retrieve(
+        self, video_id: str, client: Client | None = None, *, refresh_completed: bool = False
+    ) -> VideoJobRecord:
+        """The job's current state; asks the provider unless the job already ended."""
+        job = await self.owned(video_id, client)
         if job is not None and job.status in TERMINAL_STATUSES and not refresh_completed:
             return job
         ref, route = self.route_of(video_id, job)
@@ -90,12 +104,16 @@ class VideoJobs:
             await self.store.update_job(video_id, **changes)
         return updated
 
-    async def list(self, *, limit: int, after: str | None, order: str) -> tuple[list[VideoJobRecord], bool]:
-        return await self.store.list_jobs(limit=limit, after=after, order=order)
+    async def list(
+        self, *, limit: int, after: str | None, order: str, client: Client | None = None
+    ) -> tuple[list[VideoJobRecord], bool]:
+        """The jobs, or with a virtual key only that key's own."""
+        client_key_id = client.id if client else None
+        return await self.store.list_jobs(limit=limit, after=after, order=order, client_key_id=client_key_id)
 
-    async def delete(self, video_id: str) -> None:
+    async def delete(self, video_id: str, client: Client | None = None) -> None:
         """Cancel (or delete) upstream where the provider can, then forget the job."""
-        job = await self.store.get_job(video_id)
+        job = await self.owned(video_id, client)
         ref, route = self.route_of(video_id, job)
         await retry_transient(
             lambda: route.provider.delete_video(ref.upstream_id, route.key), route.provider.network

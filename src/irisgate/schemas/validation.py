@@ -9,6 +9,7 @@ from pydantic import BaseModel, ValidationError
 from irisgate.schemas.errors import GatewayError, invalid_request
 
 M = TypeVar("M", bound=BaseModel)
+MAX_NESTING = 32  # far below the JSON encoder's limit, so whatever validates can be forwarded
 
 
 def field_path(loc: tuple[Any, ...]) -> str:
@@ -31,10 +32,27 @@ def to_gateway_error(exc: ValidationError) -> GatewayError:
     return invalid_request(f"Invalid '{param}': {message}", param)
 
 
+def too_deep(data: dict[str, Any], limit: int = MAX_NESTING) -> str | None:
+    """The first field whose value nests objects or arrays more than `limit` levels deep, if any."""
+    for name, value in data.items():
+        stack = [(value, 1)]
+        while stack:
+            item, depth = stack.pop()
+            if isinstance(item, dict | list):
+                if depth > limit:
+                    return str(name)
+                children = item.values() if isinstance(item, dict) else item
+                stack.extend((child, depth + 1) for child in children)
+    return None
+
+
 def parse_model(model_cls: type[M], data: Any) -> M:
     """Validate `data` into `model_cls`, raising a `GatewayError` (400) naming the first bad field."""
     if not isinstance(data, dict):
         raise invalid_request("The request body must be a JSON object", None, code="invalid_json")
+    deep = too_deep(data)
+    if deep is not None:
+        raise invalid_request(f"Invalid '{deep}': nested more than {MAX_NESTING} levels deep", deep)
     try:
         return model_cls.model_validate(data)
     except ValidationError as exc:

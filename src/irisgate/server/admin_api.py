@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from irisgate.admin.service import AdminService
+from irisgate.admin.virtual_keys import VirtualKeys
 from irisgate.schemas.errors import GatewayError, invalid_request
 from irisgate.server.admin_guard import admin_only, auth_of, session_of
 from irisgate.server.forms import read_json_object
@@ -179,4 +180,45 @@ routes = [
     Route("/api/jobs", list_jobs, methods=["GET"]),
     Route("/api/logs", list_logs, methods=["GET"]),
     Route("/api/logs/{log_id}", get_log, methods=["GET"]),
+]
+
+
+def virtual_keys(request: Request) -> VirtualKeys:
+    return request.app.state.gateway.virtual_keys
+
+
+@admin_only
+async def list_virtual_keys(request: Request) -> Response:
+    keys = await virtual_keys(request).list()
+    return json_response({"virtual_keys": keys, "total": len(keys)})
+
+
+@admin_only
+async def create_virtual_key(request: Request) -> Response:
+    return json_response(await virtual_keys(request).create(await read_json_object(request)), 201)
+
+
+@admin_only
+async def get_virtual_key(request: Request) -> Response:
+    return json_response(await virtual_keys(request).get(request.path_params["key_id"]))
+
+
+@admin_only
+async def update_virtual_key(request: Request) -> Response:
+    body = await read_json_object(request)
+    return json_response(await virtual_keys(request).update(request.path_params["key_id"], body))
+
+
+@admin_only
+async def delete_virtual_key(request: Request) -> Response:
+    await virtual_keys(request).delete(request.path_params["key_id"])
+    return json_response({"id": request.path_params["key_id"], "deleted": True})
+
+
+routes += [
+    Route("/api/virtual-keys", list_virtual_keys, methods=["GET"]),
+    Route("/api/virtual-keys", create_virtual_key, methods=["POST"]),
+    Route("/api/virtual-keys/{key_id}", get_virtual_key, methods=["GET"]),
+    Route("/api/virtual-keys/{key_id}", update_virtual_key, methods=["PUT"]),
+    Route("/api/virtual-keys/{key_id}", delete_virtual_key, methods=["DELETE"]),
 ]

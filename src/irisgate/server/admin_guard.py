@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from irisgate.admin.auth import CSRF_HEADER, SESSION_COOKIE, AdminAuth
+from irisgate.clients import Client
 from irisgate.schemas.errors import GatewayError
 from irisgate.server.responses import error_response
 
@@ -64,3 +65,16 @@ def admin_only(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[R
 
     endpoint.__name__ = handler.__name__
     return endpoint
+
+
+def v1_client(request: Request) -> Client | None:
+    """Who calls /v1: a virtual key's client, or None for the admin (admin token, or the dashboard's
+    session with its CSRF token on changes) and for everyone while no virtual key exists."""
+    gateway = request.app.state.gateway
+    authorization = request.headers.get("authorization")
+    if auth_of(request).bearer_ok(authorization):
+        return None
+    if gateway.clients.required and not authorization and session_of(request) is not None:
+        authenticate(request)  # the dashboard's session: CSRF-checked like /api
+        return None
+    return gateway.clients.authenticate(authorization)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -15,8 +16,9 @@ from starlette.routing import Route
 from irisgate import __version__
 from irisgate.config import load_config
 from irisgate.schemas.errors import GatewayError
-from irisgate.server import admin_api, images, videos
+from irisgate.server import admin_api, images, openapi, ui_site, videos
 from irisgate.server.gateway import Gateway, GatewaySettings
+from irisgate.server.limits import RequestLimits
 from irisgate.server.responses import error_response, json_response
 
 log = logging.getLogger("irisgate.server")
@@ -52,8 +54,16 @@ async def unhandled_error(request: Request, exc: Exception) -> Response:
 def create_app(settings: GatewaySettings) -> Starlette:
     gateway = Gateway(settings)
     app = Starlette(
-        routes=[Route("/health", health, methods=["GET"]), *images.routes, *videos.routes, *admin_api.routes],
+        routes=[
+            Route("/health", health, methods=["GET"]),
+            *openapi.routes,
+            *images.routes,
+            *videos.routes,
+            *admin_api.routes,
+            *ui_site.routes,
+        ],
         lifespan=gateway.lifespan,
+        middleware=[Middleware(RequestLimits, max_body_bytes=settings.config.max_body_bytes)],
         exception_handlers={HTTPException: http_error, Exception: unhandled_error},
     )
     app.state.gateway = gateway

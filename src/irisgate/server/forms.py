@@ -15,9 +15,10 @@ from typing import Any
 import orjson
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from irisgate.schemas.errors import GatewayError, invalid_request
+from irisgate.schemas.validation import MAX_NESTING
 
 KEY_PATTERN = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 NUMBER_PATTERN = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$")
@@ -32,7 +33,10 @@ class MultipartBody:
 
 
 async def read_json_object(request: Request) -> dict[str, Any]:
-    raw = await request.body()
+    try:
+        raw = await request.body()
+    except ClientDisconnect:
+        raise client_gone() from None
     if not raw.strip():
         raise invalid_request("The request body is empty; send a JSON object", None, code="invalid_json")
     try:
@@ -61,14 +65,24 @@ async def read_multipart(request: Request) -> MultipartBody:
         raise invalid_request(
             f"Malformed multipart body: {exc.detail}", None, code="invalid_multipart"
         ) from None
+    except ClientDisconnect:
+        raise client_gone() from None
     body = MultipartBody()
     for key, value in form.multi_items():
         name, path = split_form_key(key)
+        if len(path) >= MAX_NESTING:
+            raise invalid_request(f"Invalid '{name}': nested more than {MAX_NESTING} levels deep", name)
         if isinstance(value, UploadFile):
             body.files.setdefault(name, []).append(value)
         else:
             set_nested(body.fields, name, path, value)
     return body
+
+
+def client_gone() -> GatewayError:
+    """The client closed the connection before the whole body arrived (nobody reads this answer)."""
+    message = "The client closed the connection before sending the whole body"
+    return invalid_request(message, None, code="incomplete_body")
 
 
 def split_form_key(key: str) -> tuple[str, list[str]]:

@@ -12,6 +12,8 @@ from starlette.applications import Starlette
 from irisgate.admin.auth import AdminAuth, resolve_admin_token
 from irisgate.admin.crypto import SecretBox
 from irisgate.admin.service import AdminService
+from irisgate.admin.virtual_keys import VirtualKeys
+from irisgate.clients import ClientAuth
 from irisgate.config import GatewayConfig
 from irisgate.dispatch import Dispatcher
 from irisgate.jobs.service import VideoJobs
@@ -50,7 +52,9 @@ class Gateway:
         self.settings = settings
         self.store: Store
         self.registry: ProviderRegistry
+        self.clients: ClientAuth
         self.admin: AdminService
+        self.virtual_keys: VirtualKeys
         self.admin_auth = AdminAuth(resolve_admin_token(settings.config, settings.app_dir)[0])
         self.router: Router
         self.dispatcher: Dispatcher
@@ -63,8 +67,11 @@ class Gateway:
         self.store = await Store.open(self.settings.store_url)
         secrets = SecretBox.for_app_dir(self.settings.app_dir)
         self.registry = ProviderRegistry(self.settings.config, self.store, secrets)
+        self.clients = ClientAuth(self.store)
+        self.registry.listeners.append(self.clients.reload)
         await self.registry.reload()
         self.admin = AdminService(self.store, self.registry, secrets)
+        self.virtual_keys = VirtualKeys(self.store, self.registry)
         self.registry.start_watching()
         self.router = Router(self.registry)
         self.dispatcher = Dispatcher(self.router)

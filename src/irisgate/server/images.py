@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route as HttpRoute
 
+from irisgate.clients import require_models
 from irisgate.dispatch import Dispatcher
 from irisgate.schemas.errors import invalid_request
 from irisgate.schemas.images import ImageEditRequest, ImageGenerationRequest
@@ -29,6 +30,7 @@ def dispatcher_of(request: Request) -> Dispatcher:
 @observed("/v1/images/generations")
 async def generate_images(request: Request, ctx: CallContext) -> Response:
     payload = parse_model(ImageGenerationRequest, await read_json_object(request))
+    require_models(ctx.client, payload.model, payload.fallbacks)
     work = dispatcher_of(request).run(
         payload.model,
         payload.fallbacks,
@@ -44,6 +46,7 @@ async def generate_images(request: Request, ctx: CallContext) -> Response:
 async def edit_images(request: Request, ctx: CallContext) -> Response:
     form = await read_multipart(request)
     payload = parse_model(ImageEditRequest, edit_fields(form))
+    require_models(ctx.client, payload.model, payload.fallbacks)
     request.app.state.gateway.router.route(payload.model)  # an unknown model is refused before reading files
     payload.images = [await read_image(upload, "image") for upload in form.files.get("image", [])]
     masks = form.files.get("mask", [])
@@ -71,6 +74,7 @@ async def vary_images(request: Request, ctx: CallContext) -> Response:
     model = form.fields.get("model")
     if not isinstance(model, str) or not model:
         raise invalid_request("'model' is required", "model", code="missing_required_parameter")
+    require_models(ctx.client, model, None)
     route = ctx.use(request.app.state.gateway.router.route(model))
     result = await route.provider.vary_images(route.model, route.key)
     return json_response(result.to_response(int(time.time())))

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
+from irisgate.clients import Client
 from irisgate.routing import Route
 from irisgate.schemas.errors import GatewayError
+from irisgate.server.admin_guard import v1_client
 from irisgate.server.responses import error_response
 from irisgate.store import RequestLogRecord, VideoJobRecord
 
@@ -27,6 +29,7 @@ class CallContext:
     """What a handler learned while serving one request, for its log record and headers."""
 
     request_id: str
+    client: Client | None = None
     provider: str | None = None
     model: str | None = None
     key_id: str | None = None
@@ -63,6 +66,7 @@ def observed(route_name: str) -> Callable[[Handler], Callable[[Request], Awaitab
             ctx = CallContext(request_id=uuid.uuid4().hex)
             error: GatewayError | None = None
             try:
+                ctx.client = v1_client(request)
                 response = await handler(request, ctx)
             except GatewayError as exc:
                 error = exc
@@ -101,6 +105,7 @@ def _record(
         model=ctx.model,
         key_id=ctx.key_id,
         key_name=ctx.key_name,
+        client_key_id=ctx.client.id if ctx.client else None,
         status_code=status,
         latency_ms=round((time.perf_counter() - started) * 1000, 3),
         cost_usd=ctx.cost_usd,

@@ -1,6 +1,10 @@
-"""Uploaded image files: read with a size cap and recognised by their magic bytes, not their name."""
+"""Uploaded images (file parts, data URIs): size-capped and recognised by their magic bytes."""
 
 from __future__ import annotations
+
+import base64
+import binascii
+import re
 
 from starlette.datastructures import UploadFile
 
@@ -9,6 +13,7 @@ from irisgate.schemas.images import UploadedImage
 
 MAX_IMAGE_BYTES = 25 * 1024 * 1024
 READ_CHUNK = 1024 * 1024
+DATA_URI = re.compile(r"^data:([\w.+-]+/[\w.+-]+)?((?:;[\w.+-]+=[\w.+-]+)*);base64,(.*)$", re.DOTALL)
 
 
 def sniff_image_type(data: bytes) -> str | None:
@@ -26,21 +31,48 @@ async def read_image(upload: UploadFile, field: str) -> UploadedImage:
     chunks: list[bytes] = []
     size = 0
     while chunk := await upload.read(READ_CHUNK):
+        if not chunks:
+            check_image(chunk, field, upload.filename)  # refuse a non-image before reading the rest
         size += len(chunk)
         if size > MAX_IMAGE_BYTES:
-            raise GatewayError(
-                413,
-                f"'{field}' is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB",
-                code="file_too_large",
-                param=field,
-                error_type="invalid_request_error",
-            )
+            raise too_large(field)
         chunks.append(chunk)
     data = b"".join(chunks)
+    media_type = check_image(data, field, upload.filename)
+    return UploadedImage(data=data, media_type=media_type, filename=upload.filename)
+
+
+def read_data_uri(uri: str, field: str) -> UploadedImage:
+    """A `data:<type>;base64,<bytes>` image, decoded and checked like an uploaded file."""
+    match = DATA_URI.match(uri)
+    if match is None:
+        raise invalid_request(
+            f"'{field}' is not a valid data URI: expected data:image/<type>;base64,<data>", field
+        )
+    payload = "".join(match.group(3).split())
+    if len(payload) * 3 // 4 > MAX_IMAGE_BYTES:
+        raise too_large(field)
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise invalid_request(f"'{field}' is not a valid data URI: its data is not base64", field) from None
+    return UploadedImage(data=data, media_type=check_image(data, field, None))
+
+
+def check_image(data: bytes, field: str, filename: str | None) -> str:
     media_type = sniff_image_type(data)
     if media_type is None:
-        name = f" ({upload.filename})" if upload.filename else ""
-        raise invalid_request(
-            f"'{field}'{name} is not a PNG, JPEG or WEBP image", field, code="invalid_image_file"
-        )
-    return UploadedImage(data=data, media_type=media_type, filename=upload.filename)
+        name = f" ({filename})" if filename else ""
+        message = f"'{field}'{name} is not a PNG, JPEG or WEBP image"
+        raise invalid_request(message, field, code="invalid_image_file")
+    return media_type
+
+
+def too_large(field: str) -> GatewayError:
+    return GatewayError(
+        413,
+        f"'{field}' is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB",
+        code="file_too_large",
+        param=field,
+        error_type="invalid_request_error",
+    )

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route as HttpRoute
 
+from irisgate.clients import require_models
 from irisgate.jobs.download import stream_video
 from irisgate.jobs.ids import decode_video_id
 from irisgate.jobs.service import VideoJobs
@@ -17,7 +18,7 @@ from irisgate.schemas.videos import TERMINAL_STATUSES, ImageReference, VideoCrea
 from irisgate.server.forms import decode_loose, read_json_object, read_multipart
 from irisgate.server.observe import CallContext, observed
 from irisgate.server.responses import json_response
-from irisgate.server.uploads import read_image
+from irisgate.server.uploads import read_data_uri, read_image
 from irisgate.store import VideoJobRecord
 
 POLL_AFTER_MS = "2000"
@@ -60,7 +61,8 @@ def video_response(job: VideoJobRecord, status: int = 200) -> Response:
 @observed("/v1/videos")
 async def create_video(request: Request, ctx: CallContext) -> Response:
     payload = parse_model(VideoCreateRequest, await create_fields(request))
-    job = ctx.use_job(await jobs_of(request).create(payload))
+    require_models(ctx.client, payload.model, payload.fallbacks)
+    job = ctx.use_job(await jobs_of(request).create(payload, ctx.client))
     ctx.cost_usd = job.cost_usd
     return video_response(job)
 
@@ -108,12 +110,22 @@ def image_reference(value: Any) -> ImageReference | None:
             "'input_reference' must be an image file, an image URL, a data URI or {\"image_url\": …}",
             "input_reference",
         )
-    return ImageReference(uri=value.strip())
+    value = value.strip()
+    if value[:5].lower() == "data:":  # decoded and checked here, not left for the provider to refuse
+        return ImageReference(upload=read_data_uri(value, "input_reference"))
+    return ImageReference(uri=value)
+
+
+def video_id_of(request: Request) -> str:
+    """The path's video id, checked to be one irisgate made (else 404) before any lookup uses it."""
+    video_id: str = request.path_params["video_id"]
+    decode_video_id(video_id)
+    return video_id
 
 
 @observed("/v1/videos/{id}")
 async def retrieve_video(request: Request, ctx: CallContext) -> Response:
-    job = ctx.use_job(await jobs_of(request).retrieve(request.path_params["video_id"]))
+    job = ctx.use_job(await jobs_of(request).retrieve(video_id_of(request), ctx.client))
     return video_response(job)
 
 
@@ -127,7 +139,7 @@ async def download_video(request: Request, ctx: CallContext) -> Response:
             code="unsupported_variant",
         )
     jobs = jobs_of(request)
-    job = ctx.use_job(await jobs.retrieve(request.path_params["video_id"]))
+    job = ctx.use_job(await jobs.retrieve(video_id_of(request), ctx.client))
     return await stream_video(jobs, job, request.headers.get("range"))
 
 
@@ -141,7 +153,7 @@ async def list_videos(request: Request, ctx: CallContext) -> Response:
     after = query.get("after") or None
     if after is not None:
         decode_video_id(after)  # a 404 for ids that are not ours
-    jobs, has_more = await jobs_of(request).list(limit=limit, after=after, order=order)
+    jobs, has_more = await jobs_of(request).list(limit=limit, after=after, order=order, client=ctx.client)
     data = [video_object(job) for job in jobs]
     return json_response(
         {
@@ -156,17 +168,19 @@ async def list_videos(request: Request, ctx: CallContext) -> Response:
 
 @observed("/v1/videos/{id}")
 async def delete_video(request: Request, ctx: CallContext) -> Response:
-    video_id = request.path_params["video_id"]
-    job = await request.app.state.gateway.store.get_job(video_id)
+    video_id = video_id_of(request)
+    job = await jobs_of(request).owned(video_id, ctx.client)
     if job is not None:
         ctx.use_job(job)
-    await jobs_of(request).delete(video_id)
+    await jobs_of(request).delete(video_id, ctx.client)
     return json_response({"id": video_id, "object": "video.deleted", "deleted": True})
 
 
 @observed("/v1/videos/{id}/remix")
 async def remix_video(request: Request, ctx: CallContext) -> Response:
-    ref = decode_video_id(request.path_params["video_id"])
+    ref = decode_video_id(video_id_of(request))
+    if ctx.client is not None:
+        ctx.client.require_provider(ref.provider)
     raise unsupported_operation("video_remix", ref.provider)
 
 

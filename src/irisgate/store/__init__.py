@@ -1,7 +1,14 @@
 """Persistence behind one interface: SQLite (default) and PostgreSQL, via SQLAlchemy Core + Alembic."""
 
 from irisgate.store.engine import default_store_url, normalize_store_url
-from irisgate.store.records import KeyRecord, ProviderRecord, RequestLogRecord, VideoJobRecord, utc_now
+from irisgate.store.records import (
+    KeyRecord,
+    ProviderRecord,
+    RequestLogRecord,
+    VideoJobRecord,
+    VirtualKeyRecord,
+    utc_now,
+)
 from irisgate.store.store import Store
 
 __all__ = [
@@ -10,6 +17,7 @@ __all__ = [
     "RequestLogRecord",
     "Store",
     "VideoJobRecord",
+    "VirtualKeyRecord",
     "default_store_url",
     "normalize_store_url",
     "utc_now",

@@ -53,6 +53,7 @@ class RequestLogRecord:
     cost_usd: float | None = None
     error_code: str | None = None
     error_message: str | None = None
+    client_key_id: str | None = None
     id: int | None = None
     created_at: datetime = field(default_factory=utc_now)
 
@@ -79,3 +80,20 @@ class VideoJobRecord:
     output_url: str | None = field(default=None, repr=False)
     error_code: str | None = None
     error_message: str | None = None
+    client_key_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class VirtualKeyRecord:
+    """A client credential for /v1; the key itself is never stored, only its SHA-256."""
+
+    id: str
+    name: str
+    key_hash: str = field(repr=False)
+    key_hint: str
+    allowed_providers: tuple[str, ...] = ("*",)
+    allowed_models: tuple[str, ...] = ("*",)
+    rpm_limit: int | None = None
+    enabled: bool = True
+    created_at: datetime = field(default_factory=utc_now)
+    updated_at: datetime = field(default_factory=utc_now)

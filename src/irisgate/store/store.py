@@ -19,9 +19,23 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from irisgate.config.models import ProviderConfig
 from irisgate.store import admin_rows
 from irisgate.store.engine import IMMEDIATE, create_engine
-from irisgate.store.records import KeyRecord, ProviderRecord, RequestLogRecord, VideoJobRecord, utc_now
+from irisgate.store.records import (
+    KeyRecord,
+    ProviderRecord,
+    RequestLogRecord,
+    VideoJobRecord,
+    VirtualKeyRecord,
+    utc_now,
+)
 from irisgate.store.sync import sync_providers
-from irisgate.store.tables import ERROR_MESSAGE_MAX_CHARS, provider_keys, providers, request_logs, video_jobs
+from irisgate.store.tables import (
+    ERROR_MESSAGE_MAX_CHARS,
+    provider_keys,
+    providers,
+    request_logs,
+    video_jobs,
+    virtual_keys,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +170,39 @@ class Store:
             result = await conn.execute(query)
             return [RequestLogRecord(**row) for row in result.mappings()]
 
+    # -- virtual keys ------------------------------------------------------------------------------
+
+    async def list_virtual_keys(self) -> list[VirtualKeyRecord]:
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(sa.select(virtual_keys).order_by(virtual_keys.c.name))).mappings()
+            return [_virtual_key(row) for row in rows]
+
+    async def insert_virtual_key(self, record: VirtualKeyRecord) -> None:
+        values = dataclasses.asdict(record)
+        values["allowed_providers"] = list(record.allowed_providers)
+        values["allowed_models"] = list(record.allowed_models)
+        async with self._engine.begin() as conn:
+            await conn.execute(sa.insert(virtual_keys).values(**values))
+            await admin_rows.bump_version(conn)
+
+    async def update_virtual_key(self, key_id: str, **changes: Any) -> bool:
+        for name in ("allowed_providers", "allowed_models"):
+            if name in changes:
+                changes[name] = list(changes[name])
+        changes.setdefault("updated_at", utc_now())
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                sa.update(virtual_keys).where(virtual_keys.c.id == key_id).values(**changes)
+            )
+            await admin_rows.bump_version(conn)
+        return bool(result.rowcount)
+
+    async def delete_virtual_key(self, key_id: str) -> bool:
+        async with self._engine.begin() as conn:
+            result = await conn.execute(sa.delete(virtual_keys).where(virtual_keys.c.id == key_id))
+            await admin_rows.bump_version(conn)
+        return bool(result.rowcount)
+
     # -- video jobs --------------------------------------------------------------------------------
 
     async def insert_job(self, job: VideoJobRecord) -> None:
@@ -193,6 +240,7 @@ class Store:
         order: str = "desc",
         provider: str | None = None,
         status: str | None = None,
+        client_key_id: str | None = None,
     ) -> tuple[list[VideoJobRecord], bool]:
         """A page of jobs by creation time (``order`` desc = newest first) after the job ``after``,
         and whether more follow."""
@@ -204,6 +252,8 @@ class Store:
             query = query.where(video_jobs.c.provider == provider)
         if status is not None:
             query = query.where(video_jobs.c.status == status)
+        if client_key_id is not None:
+            query = query.where(video_jobs.c.client_key_id == client_key_id)
         async with self._engine.connect() as conn:
             if after is not None:
                 anchor = (await conn.execute(sa.select(created).where(ident == after))).scalar()
@@ -215,6 +265,13 @@ class Store:
             ordering = (created.desc(), ident.desc()) if newest_first else (created.asc(), ident.asc())
             rows = (await conn.execute(query.order_by(*ordering).limit(limit + 1))).mappings().all()
         return [VideoJobRecord(**row) for row in rows[:limit]], len(rows) > limit
+
+
+def _virtual_key(row: Mapping[str, Any]) -> VirtualKeyRecord:
+    values = dict(row)
+    values["allowed_providers"] = tuple(values["allowed_providers"] or ("*",))
+    values["allowed_models"] = tuple(values["allowed_models"] or ("*",))
+    return VirtualKeyRecord(**values)
 
 
 def _key_record(row: Mapping[str, Any]) -> KeyRecord:
@@ -242,4 +299,5 @@ def _log_values(record: RequestLogRecord) -> dict[str, Any]:
         "cost_usd": record.cost_usd,
         "error_code": record.error_code,
         "error_message": message,
+        "client_key_id": record.client_key_id,
     }

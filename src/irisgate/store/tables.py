@@ -99,6 +99,7 @@ request_logs = sa.Table(
     sa.Column("cost_usd", sa.Float(), nullable=True),
     sa.Column("error_code", sa.String(), nullable=True),
     sa.Column("error_message", sa.Text(), nullable=True),
+    sa.Column("client_key_id", sa.String(), nullable=True),  # the virtual key of the request, if any
 )
 
 ERROR_MESSAGE_MAX_CHARS = 2000
@@ -124,6 +125,7 @@ video_jobs = sa.Table(
     sa.Column("output_url", sa.Text(), nullable=True),  # from the provider, never from a client
     sa.Column("error_code", sa.String(), nullable=True),
     sa.Column("error_message", sa.Text(), nullable=True),
+    sa.Column("client_key_id", sa.String(), nullable=True),  # the virtual key that created it, if any
 )
 
 # Small named counters shared by every instance, e.g. "providers_version", bumped on each admin change
@@ -133,4 +135,20 @@ state = sa.Table(
     metadata,
     sa.Column("name", sa.String(), primary_key=True),
     sa.Column("value", sa.BigInteger(), nullable=False),
+)
+
+# Client credentials for /v1 ("virtual keys"): only a SHA-256 of each key is kept.
+virtual_keys = sa.Table(
+    "virtual_keys",
+    metadata,
+    sa.Column("id", sa.String(), primary_key=True),
+    sa.Column("name", sa.String(), nullable=False, unique=True),
+    sa.Column("key_hash", sa.String(), nullable=False, unique=True),
+    sa.Column("key_hint", sa.String(), nullable=False),
+    sa.Column("allowed_providers", sa.JSON(), nullable=False),
+    sa.Column("allowed_models", sa.JSON(), nullable=False),
+    sa.Column("rpm_limit", sa.Integer(), nullable=True),
+    sa.Column("enabled", sa.Boolean(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
 )

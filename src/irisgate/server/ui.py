@@ -1,0 +1,250 @@
+"""The web dashboard's shell: Jinja2 rendering, sign-in with the admin token, the page guard, static files.
+
+Pages live in `ui_providers`, `ui_keys`, `ui_videos`, `ui_logs`, `ui_playground` (listed in `ui_site`).
+Each uses `page` (a valid session cookie, else a 303 to `/login?next=…`) and, for a POST, `checked_form`
+(the session's CSRF token, from the form field or htmx's `X-CSRF-Token` header).
+Templates are autoescaped; they only ever see the redacted views of keys (`irisgate.admin.views`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from irisgate.admin.auth import SESSION_COOKIE, SESSION_SECONDS
+from irisgate.schemas.errors import GatewayError
+from irisgate.server.admin_guard import auth_of, authenticate, session_of
+
+UI_DIR = Path(__file__).resolve().parent.parent / "ui"
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+# Scripts and styles only from our own files (no inline script); images may come from a provider's
+# CDN (generated images are URLs) or be data: URIs (b64_json); videos are served by the gateway.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: http: https:; "
+    "media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+PAGE_HEADERS = {
+    "content-security-policy": CONTENT_SECURITY_POLICY,
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "cache-control": "no-store",
+}
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+# -- rendering -------------------------------------------------------------------------------------
+
+
+def _when(value: Any) -> str:
+    """A timestamp (datetime, ISO text or epoch seconds) as 'YYYY-MM-DD HH:MM:SS' UTC."""
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, int | float):
+        value = datetime.fromtimestamp(value, UTC)
+    elif isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _cost(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"${value:.4f}".rstrip("0").rstrip(".") if value else "$0"
+
+
+def _millis(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return "—"
+    if value >= 1000:
+        return f"{value / 1000:.2f} s"
+    return f"{value:.1f} ms" if value < 10 else f"{value:.0f} ms"
+
+
+def plain_number(value: Any) -> str:
+    """1.0 → '1', 0.5 → '0.5'; anything else as text."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+templates = Environment(
+    loader=FileSystemLoader(UI_DIR / "templates"),
+    autoescape=True,  # every template, whatever its name: values are escaped unless marked safe
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+templates.filters.update(when=_when, cost=_cost, millis=_millis, num=plain_number)
+
+
+def render(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    values = {
+        "request": request,
+        "path": request.url.path,
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "signed_in": bool(getattr(request.state, "csrf_token", "")),
+        "section": "",
+        **(context or {}),
+    }
+    html = templates.get_template(template).render(values)
+    return HTMLResponse(html, status, headers={**PAGE_HEADERS, **(headers or {})})
+
+
+def is_htmx(request: Request) -> bool:
+    """An htmx fragment request (a history restore wants the whole page)."""
+    headers = request.headers
+    return headers.get("hx-request") == "true" and headers.get("hx-history-restore-request") != "true"
+
+
+def error_page(request: Request, error: GatewayError) -> HTMLResponse:
+    return render(request, "error.html", {"error": error}, status=error.status)
+
+
+def see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+# -- the page guard --------------------------------------------------------------------------------
+
+
+def login_url(request: Request) -> str:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return "/login?next=" + quote(target, safe="/")
+
+
+def page(handler: Handler) -> Handler:
+    """Serve `handler` to a signed-in browser; others go to the login form (303)."""
+
+    async def endpoint(request: Request) -> Response:
+        nonce = session_of(request)
+        if nonce is None:
+            if is_htmx(request):  # a fragment request: make htmx load the login page itself
+                return Response(status_code=401, headers={"hx-redirect": login_url(request)})
+            return see_other(login_url(request))
+        request.state.csrf_token = auth_of(request).csrf_token(nonce)
+        try:
+            return await handler(request)
+        except GatewayError as error:
+            return error_page(request, error)
+
+    endpoint.__name__ = handler.__name__
+    return endpoint
+
+
+async def checked_form(request: Request) -> FormData:
+    """The posted form, once its CSRF token (field `csrf_token` or header `X-CSRF-Token`) checks out."""
+    form = await request.form()
+    token = form.get("csrf_token")
+    authenticate(request, form_csrf=token if isinstance(token, str) else None)
+    return form
+
+
+# -- sign in and out -------------------------------------------------------------------------------
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site (no scheme, no `//host`): the login form must not be an open redirect."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")) or "\n" in target:
+        return "/"
+    return target
+
+
+def cookie_is_secure(request: Request) -> bool:
+    """`Secure` on https, and on loopback hosts too: browsers treat http://127.0.0.1, localhost and
+    [::1] as secure contexts and keep Secure cookies there, so a local `irisgate serve` gets the flag
+    for free. On any other plain-http host the browser would drop a Secure cookie and nobody could
+    sign in, so there the flag is left off (serve the dashboard over TLS beyond loopback)."""
+    return request.url.scheme == "https" or (request.url.hostname or "") in LOOPBACK_HOSTS
+
+
+def signed_in_redirect(request: Request, target: str) -> Response:
+    response = see_other(safe_next(target))
+    response.headers["referrer-policy"] = "no-referrer"  # the token may be in this URL's query
+    response.headers["cache-control"] = "no-store"
+    response.set_cookie(
+        SESSION_COOKIE,
+        auth_of(request).new_session(),
+        max_age=SESSION_SECONDS,
+        path="/",
+        secure=cookie_is_secure(request),
+        httponly=True,
+        samesite="strict",
+    )
+    return response
+
+
+def login_form(request: Request, target: str, error: str | None = None, status: int = 200) -> Response:
+    return render(
+        request,
+        "login.html",
+        {"next": safe_next(target), "error": error},
+        status=status,
+        headers={"referrer-policy": "no-referrer"},
+    )
+
+
+async def login(request: Request) -> Response:
+    """GET: the form, or (with `?token=`, the URL `irisgate serve` prints) sign in and leave the URL."""
+    target = request.query_params.get("next") or "/"
+    token = request.query_params.get("token")
+    if token is not None:
+        if auth_of(request).token_ok(token.strip()):
+            return signed_in_redirect(request, target)
+        return login_form(request, target, "That admin token is not valid.", 401)
+    if session_of(request) is not None:
+        return see_other(safe_next(target))
+    return login_form(request, target)
+
+
+async def login_submit(request: Request) -> Response:
+    form = await request.form()
+    token, target = form.get("token"), form.get("next")
+    target = target if isinstance(target, str) else "/"
+    if not isinstance(token, str) or not token.strip():
+        return login_form(request, target, "Enter the admin token.", 401)
+    if not auth_of(request).token_ok(token.strip()):
+        return login_form(request, target, "That admin token is not valid.", 401)
+    return signed_in_redirect(request, target)
+
+
+@page
+async def logout(request: Request) -> Response:
+    await checked_form(request)
+    response = see_other("/login")
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", secure=cookie_is_secure(request), httponly=True, samesite="strict"
+    )
+    return response
+
+
+async def home(request: Request) -> Response:
+    return see_other("/providers")
+
+
+routes: list[BaseRoute] = [
+    Route("/", home, methods=["GET"]),
+    Route("/login", login, methods=["GET"]),
+    Route("/login", login_submit, methods=["POST"]),
+    Route("/logout", logout, methods=["POST"]),
+    Mount("/static", app=StaticFiles(directory=UI_DIR / "static"), name="static"),
+]
