@@ -12,7 +12,7 @@ from irisgate.admin.service import AdminService
 from irisgate.admin.virtual_keys import VirtualKeys
 from irisgate.schemas.errors import GatewayError, invalid_request
 from irisgate.server.admin_guard import admin_only, auth_of, session_of
-from irisgate.server.forms import read_json_object
+from irisgate.server.forms import int_param, read_json_object
 from irisgate.server.responses import json_response
 from irisgate.server.videos import video_object
 from irisgate.store import RequestLogRecord
@@ -151,18 +151,6 @@ def log_view(log: RequestLogRecord) -> dict[str, Any]:
         "error_code": log.error_code,
         "error_message": log.error_message,
     }
-
-
-def int_param(raw: str | None, name: str, default: int | None, low: int, high: int) -> int | None:
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise invalid_request(f"'{name}' must be an integer, got {raw!r}", name) from None
-    if not low <= value <= high:
-        raise invalid_request(f"'{name}' must be between {low} and {high}", name)
-    return value
 
 
 routes = [

@@ -141,3 +141,16 @@ def decode_loose(value: Any) -> Any:
         except orjson.JSONDecodeError:
             return value
     return value
+
+
+def int_param(raw: str | None, name: str, default: int | None, low: int, high: int) -> int | None:
+    """An integer query parameter within [low, high]; a 400 naming it otherwise."""
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise invalid_request(f"'{name}' must be an integer, got {raw!r}", name) from None
+    if not low <= value <= high:
+        raise invalid_request(f"'{name}' must be between {low} and {high}, got {value}", name)
+    return value

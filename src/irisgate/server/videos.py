@@ -12,10 +12,10 @@ from irisgate.clients import require_models
 from irisgate.jobs.download import stream_video
 from irisgate.jobs.ids import decode_video_id
 from irisgate.jobs.service import VideoJobs
-from irisgate.schemas.errors import GatewayError, invalid_request, unsupported_operation
+from irisgate.schemas.errors import invalid_request, unsupported_operation
 from irisgate.schemas.validation import parse_model
 from irisgate.schemas.videos import TERMINAL_STATUSES, ImageReference, VideoCreateRequest
-from irisgate.server.forms import decode_loose, read_json_object, read_multipart
+from irisgate.server.forms import decode_loose, int_param, read_json_object, read_multipart
 from irisgate.server.observe import CallContext, observed
 from irisgate.server.responses import json_response
 from irisgate.server.uploads import read_data_uri, read_image
@@ -146,7 +146,7 @@ async def download_video(request: Request, ctx: CallContext) -> Response:
 @observed("/v1/videos")
 async def list_videos(request: Request, ctx: CallContext) -> Response:
     query = request.query_params
-    limit = _int_param(query.get("limit"), "limit", default=20, low=1, high=MAX_PAGE)
+    limit = int_param(query.get("limit"), "limit", 20, 1, MAX_PAGE) or 20
     order = query.get("order", "desc")
     if order not in ("asc", "desc"):
         raise invalid_request(f"'order' must be 'asc' or 'desc', got {order!r}", "order")
@@ -182,20 +182,6 @@ async def remix_video(request: Request, ctx: CallContext) -> Response:
     if ctx.client is not None:
         ctx.client.require_provider(ref.provider)
     raise unsupported_operation("video_remix", ref.provider)
-
-
-def _int_param(raw: str | None, name: str, *, default: int, low: int, high: int) -> int:
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise invalid_request(f"'{name}' must be an integer, got {raw!r}", name) from None
-    if not low <= value <= high:
-        raise GatewayError(
-            400, f"'{name}' must be between {low} and {high}, got {value}", code="invalid_value", param=name
-        )
-    return value
 
 
 routes = [

@@ -67,7 +67,11 @@ def build_image_task(request: ImageRequestBase, model: str) -> dict[str, Any]:
         task["outputType"] = OUTPUT_TYPES[request.response_format]
     if request.output_format:
         task["outputFormat"] = OUTPUT_FORMATS[request.output_format]
-    extras = request.extras
+    return add_extras(task, request.extras)
+
+
+def add_extras(task: dict[str, Any], extras: dict[str, Any]) -> dict[str, Any]:
+    """Provider-native fields flow into the task; the envelope fields stay the gateway's."""
     for name in RESERVED_FIELDS:
         if name in extras:
             raise invalid_request(f"'{name}' is set by the gateway and cannot be overridden", name)

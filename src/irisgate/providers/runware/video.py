@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 from irisgate.providers.runware.errors import UNIFIED_PARAM, runware_error
-from irisgate.providers.runware.images import RESERVED_FIELDS
+from irisgate.providers.runware.images import add_extras
 from irisgate.schemas.errors import invalid_request
 from irisgate.schemas.videos import VideoCreateRequest, VideoTaskState, progress_percent
 
@@ -52,12 +52,7 @@ def build_video_task(request: VideoCreateRequest, model: str) -> dict[str, Any]:
     if request.input_reference is not None:
         # the nested form: every Runware video model accepts it, the newest reject the flat one
         task["inputs"] = {"frameImages": [{"image": request.input_reference.as_uri(), "frame": "first"}]}
-    extras = request.extras
-    for name in RESERVED_FIELDS:
-        if name in extras:
-            raise invalid_request(f"'{name}' is set by the gateway and cannot be overridden", name)
-    task.update(extras)
-    return task
+    return add_extras(task, request.extras)
 
 
 def parse_video_state(task_uuid: str, body: dict[str, Any], key_name: str) -> VideoTaskState:
