@@ -36,15 +36,16 @@ VIDEO_EXAMPLE = {"model": "runway/gen4.5", "prompt": "waves rolling in at dusk",
 
 STATUS_TEXT = {
     400: "Invalid request: the error's `param` names the field",
+    401: "Virtual keys are configured and the request has no valid one (Authorization: Bearer sk-iris-…)",
     402: "The provider account is out of credits",
-    403: "The model is not allowed for any configured key, or the provider refused the request",
+    403: "The model is not allowed (for the virtual key, or for any provider key), or the provider refused",
     404: "No such video (ids irisgate did not make are 404), or the provider no longer knows it",
     409: "The video's provider or key is no longer configured, or the video is not ready",
     413: "The request body (limits.max_body_mb) or an uploaded file is too large",
     415: "This operation takes multipart/form-data",
     416: "The requested range is outside the video",
     422: "The provider could not process the request",
-    429: "Rate limited upstream; see `retry-after`",
+    429: "Rate limited (the virtual key's requests per minute, or upstream); see `retry-after`",
     431: "Too many request headers, or headers too large",
     500: "Internal error in the gateway",
     502: "The provider failed, answered something unusable, or refused every key",
@@ -54,6 +55,7 @@ STATUS_TEXT = {
 ALWAYS = (400, 413, 431, 500)  # any request: bad input, the size guard, the unexpected
 UPSTREAM = (402, 403, 404, 409, 422, 429, 502, 503, 504)  # what a provider's answer can become
 JOB = (403, 404, 409, 429, 502, 503, 504)  # an existing job: its id, its key, its provider
+CLIENT = (401, 429)  # every /v1 call once virtual keys exist: no valid key, or over its rate
 
 ERROR = {
     "type": "object",
@@ -290,6 +292,11 @@ def openapi_document() -> dict[str, Any]:
                 requestBody=json_body({"type": "object", "properties": {"prompt": TEXT}}, required=False)),
         },
     }  # fmt: skip
+    for path, item in paths.items():
+        for name, op in item.items():
+            if path.startswith("/v1/") and name != "parameters":
+                op["responses"].update((str(status), error_answer(status)) for status in CLIENT)
+                op["security"] = [{}, {"virtualKey": []}]  # open until a virtual key exists
     return {
         "openapi": "3.1.0",
         "info": {
@@ -301,6 +308,7 @@ def openapi_document() -> dict[str, Any]:
         },
         "paths": paths,
         "components": {
+            "securitySchemes": {"virtualKey": {"type": "http", "scheme": "bearer"}},
             "schemas": {
                 "Error": ERROR,
                 "ImagesResponse": IMAGES_RESPONSE,
@@ -308,7 +316,7 @@ def openapi_document() -> dict[str, Any]:
                 "VideoList": VIDEO_LIST,
                 "VideoDeleted": VIDEO_DELETED,
                 "Health": HEALTH,
-            }
+            },
         },
     }
 
