@@ -587,6 +587,92 @@ def test_slow_marker(client):
     assert response.status_code == 200
 
 
+def get_response(client: httpx.Client, task_uuid: str) -> httpx.Response:
+    return post(client, {"taskType": "getResponse", "taskUUID": task_uuid})
+
+
+def is_json(response: httpx.Response) -> bool:
+    try:
+        response.json()
+    except ValueError:
+        return False
+    return True
+
+
+def test_garbage_fault_answers_200_html_after_running_the_task(client, runware_sim):
+    runware_sim.sim.add_fault(Fault(kind="garbage", times=1))
+    task = infer(width=128, height=128)
+    response = post(client, task)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert not is_json(response) and b"502 Bad Gateway" in response.content
+    # the task ran: its taskUUID is taken and getResponse has its results
+    the_error(post(client, task), 400, "conflictTaskUUID")
+    [item] = get_response(client, task["taskUUID"]).json()["data"]
+    assert item["taskUUID"] == task["taskUUID"] and "imageURL" in item
+    assert runware_sim.sim.faults.snapshot() == []
+    assert post(client, infer(width=128, height=128)).status_code == 200
+
+
+def test_garbage_fault_status_and_body(client, runware_sim):
+    runware_sim.sim.add_fault(Fault(kind="garbage", status=502, message="upstream connect error"))
+    response = post(client, infer(width=128, height=128))
+    assert (response.status_code, response.text) == (502, "upstream connect error")
+
+
+def test_reset_fault_drops_the_connection_after_running_the_task(client, runware_sim):
+    runware_sim.sim.add_fault(Fault(kind="reset", times=1))
+    task = infer(width=128, height=128)
+    with pytest.raises((httpx.ReadError, httpx.RemoteProtocolError)):
+        post(client, task)
+    [item] = get_response(client, task["taskUUID"]).json()["data"]
+    assert item["taskUUID"] == task["taskUUID"]
+    assert post(client, infer(width=128, height=128)).status_code == 200
+    assert [r.body[0]["taskType"] for r in runware_sim.sim.requests] == [
+        "imageInference",
+        "getResponse",
+        "imageInference",
+    ]
+
+
+def test_garbage_and_reset_markers(client):
+    garbage = post(client, infer(width=128, height=128, positivePrompt="a cat [[sim:garbage]]"))
+    assert garbage.status_code == 200 and not is_json(garbage)
+    with pytest.raises((httpx.ReadError, httpx.RemoteProtocolError)):
+        post(client, infer(width=128, height=128, positivePrompt="a cat [[sim:reset]]"))
+
+
+def statuses_with_chance(client: httpx.Client, sim: RunwareSimulator, seed: int) -> list[int]:
+    sim.reset()
+    sim.settings.fault_seed = seed
+    sim.add_fault(Fault(kind="http_error", status=503, chance=0.3))
+    return [post(client, infer(width=128, height=128)).status_code for _ in range(40)]
+
+
+def test_chance_hits_a_fraction_reproducibly_with_a_seed(client, runware_sim):
+    first = statuses_with_chance(client, runware_sim.sim, seed=7)
+    assert set(first) == {200, 503}
+    assert 3 <= first.count(503) <= 25
+    assert statuses_with_chance(client, runware_sim.sim, seed=7) == first
+    assert statuses_with_chance(client, runware_sim.sim, seed=8) != first
+
+
+def test_times_counts_only_actual_hits(client, runware_sim):
+    runware_sim.sim.settings.fault_seed = 1
+    runware_sim.sim.add_fault(Fault(kind="http_error", status=500, chance=0.5, times=3))
+    statuses = [post(client, infer(width=128, height=128)).status_code for _ in range(30)]
+    assert statuses.count(500) == 3 and statuses[-1] == 200
+    assert runware_sim.sim.faults.snapshot() == []
+
+
+def test_chance_and_seed_through_the_control_plane(client, runware_sim):
+    assert client.patch("/__fake/settings", json={"fault_seed": 3}).json()["fault_seed"] == 3
+    added = client.post("/__fake/faults", json={"kind": "reset", "chance": 0.25})
+    assert added.status_code == 201 and added.json()["chance"] == 0.25
+    assert client.post("/__fake/faults", json={"kind": "garbage", "chance": 2}).status_code == 400
+    assert runware_sim.sim.faults.snapshot()[0].chance == 0.25
+
+
 # ---------------------------------------------------------------- media
 
 
@@ -705,6 +791,10 @@ def test_reset_clears_everything_but_keys():
         {"kind": "http_error", "status": "429"},
         {"kind": "slow_ack", "delay_seconds": -1},
         {"kind": "task_error", "times": 0},
+        {"kind": "http_error", "chance": 0},
+        {"kind": "http_error", "chance": 1.5},
+        {"kind": "http_error", "chance": "half"},
+        {"kind": "reset", "status": 500},
     ],
 )
 def test_fault_fields_are_checked(fields):

@@ -714,6 +714,101 @@ def test_http_and_slow_markers(client: httpx.Client, runway_sim: RunwaySimHandle
     assert len(runway_sim.sim.tasks()) == 2
 
 
+def is_json(response: httpx.Response) -> bool:
+    try:
+        response.json()
+    except ValueError:
+        return False
+    return True
+
+
+CONNECTION_DROPPED = (httpx.ReadError, httpx.RemoteProtocolError)
+
+
+def test_garbage_fault_on_create_creates_the_task_but_garbles_the_answer(
+    client: httpx.Client, runway_sim: RunwaySimHandle
+) -> None:
+    runway_sim.sim.add_fault(RunwayFault(kind="garbage", path="/v1/image_to_video", times=1))
+    response = client.post("/v1/image_to_video", json=i2v())
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    assert not is_json(response)
+    assert len(runway_sim.sim.tasks()) == 1
+    assert client.post("/v1/image_to_video", json=i2v()).json()["id"]
+    sim_fault = RunwayFault(kind="garbage", status=502, message="<html>bad gateway</html>", path="/v1/tasks")
+    runway_sim.sim.add_fault(sim_fault)
+    polled = client.get(f"/v1/tasks/{runway_sim.sim.tasks()[0]['id']}")
+    assert (polled.status_code, polled.text) == (502, "<html>bad gateway</html>")
+
+
+def test_reset_fault_drops_the_connection(client: httpx.Client, runway_sim: RunwaySimHandle) -> None:
+    task_id = create(client)["id"]
+    runway_sim.sim.add_fault(RunwayFault(kind="reset", path="/v1/tasks", times=1))
+    with pytest.raises(CONNECTION_DROPPED):
+        client.get(f"/v1/tasks/{task_id}")
+    assert client.get(f"/v1/tasks/{task_id}").status_code == 200
+    runway_sim.sim.add_fault(RunwayFault(kind="reset", path="/v1/image_to_video", times=1))
+    with pytest.raises(CONNECTION_DROPPED):
+        client.post("/v1/image_to_video", json=i2v())
+    assert len(runway_sim.sim.tasks()) == 2  # the create went through; only its answer was lost
+    assert runway_sim.sim.faults.snapshot() == []
+
+
+def test_reset_fault_on_an_output_download(
+    client: httpx.Client, runway_sim: RunwaySimHandle, video_url: str
+) -> None:
+    runway_sim.sim.add_fault(RunwayFault(kind="reset", path="/cdn", times=1))
+    with pytest.raises(CONNECTION_DROPPED):
+        httpx.get(video_url)
+    assert httpx.get(video_url).content[4:8] == b"ftyp"
+
+
+def test_garbage_and_reset_markers(client: httpx.Client, runway_sim: RunwaySimHandle) -> None:
+    garbage = client.post("/v1/image_to_video", json=i2v(promptText="x [[sim:garbage]]"))
+    assert garbage.status_code == 200 and not is_json(garbage)
+    with pytest.raises(CONNECTION_DROPPED):
+        client.post("/v1/image_to_video", json=i2v(promptText="x [[sim:reset]]"))
+    assert len(runway_sim.sim.tasks()) == 2
+
+
+def poll_statuses_with_chance(client: httpx.Client, runway_sim: RunwaySimHandle, seed: int) -> list[int]:
+    runway_sim.sim.reset()
+    task_id = create(client)["id"]
+    runway_sim.sim.settings.fault_seed = seed
+    runway_sim.sim.add_fault(RunwayFault(kind="http_error", status=503, path="/v1/tasks", chance=0.3))
+    return [client.get(f"/v1/tasks/{task_id}").status_code for _ in range(40)]
+
+
+def test_chance_hits_a_fraction_reproducibly_with_a_seed(
+    client: httpx.Client, runway_sim: RunwaySimHandle
+) -> None:
+    first = poll_statuses_with_chance(client, runway_sim, seed=11)
+    assert set(first) == {200, 503} and 3 <= first.count(503) <= 25
+    assert poll_statuses_with_chance(client, runway_sim, seed=11) == first
+    assert poll_statuses_with_chance(client, runway_sim, seed=12) != first
+
+
+def test_times_counts_only_actual_hits(client: httpx.Client, runway_sim: RunwaySimHandle) -> None:
+    runway_sim.sim.settings.fault_seed = 5
+    runway_sim.sim.add_fault(RunwayFault(kind="task_failure", chance=0.5, times=2))
+    outcomes = [poll_until_done(client, create(client)["id"])[-1]["status"] for _ in range(16)]
+    assert outcomes.count("FAILED") == 2
+    assert runway_sim.sim.faults.snapshot() == []
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"kind": "garbage", "chance": 0},
+        {"kind": "reset", "chance": -0.5},
+        {"kind": "reset", "status": 502},
+        {"kind": "garbage", "status": 200},
+    ],
+)
+def test_new_fault_fields_are_checked(fields: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        RunwayFault(**fields)
+
+
 # ------------------------------------------------------------------------------- media
 
 

@@ -99,5 +99,6 @@ def json_object(response: UpstreamResponse) -> dict[str, Any]:
             502,
             f"Runware answered HTTP {response.status} with a body that is not a JSON object",
             code="upstream_invalid_response",
+            transient=True,  # a proxy's error page, a truncated answer: worth asking again when safe
         )
     return body

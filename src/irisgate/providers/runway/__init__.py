@@ -64,8 +64,11 @@ class RunwayProvider(BaseProvider):
         if response.status == 204:
             return {}
         if not isinstance(body, dict):
-            raise GatewayError(
-                502, "Runway answered with a body that is not a JSON object", code="upstream_invalid_response"
+            raise GatewayError(  # a proxy's error page, a truncated answer: worth asking again when safe
+                502,
+                "Runway answered with a body that is not a JSON object",
+                code="upstream_invalid_response",
+                transient=True,
             )
         return body
 

@@ -1,19 +1,40 @@
 """Fault bookkeeping shared by the simulators: a thread-safe list of faults consumed per hit, a base for
-fault dataclasses (JSON (de)serialisation, checks of the common fields), and `[[sim:...]]` prompt-marker
-parsing.
+fault dataclasses (JSON (de)serialisation, checks of the common fields), `[[sim:...]]` prompt-marker
+parsing, and the two faults that break the HTTP exchange itself, the same in both simulators:
 
-What a fault *does* is provider-specific; each simulator defines its own fault dataclass and kinds.
+- `garbage`: the answer is replaced by a body that is not JSON (an HTML "502 Bad Gateway" page, or
+  the fault's `message`), with HTTP 200 (or the fault's `status`): what a misbehaving proxy in front
+  of a provider sends.
+- `reset`: the connection is reset (TCP RST) without any answer; the client sees a connection reset
+  (httpx `ReadError` / `RemoteProtocolError`, aiohttp `ClientOSError` / `ServerDisconnectedError`).
+  This needs the server's transport, which `SimulatorApp` (the Starlette app of every simulator)
+  puts in the ASGI scope when served by uvicorn.
+
+Every fault has `chance` (0-1, default 1): a matching request is hit with that probability, drawn
+from one `random.Random` per simulator, seeded from its `fault_seed` setting (re-seeded when that
+setting changes and when the faults are cleared, so a run is reproducible); `times` counts hits only.
+
+What the other kinds do is provider-specific; each simulator defines its own fault dataclass and kinds.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
+import random
 import re
+import socket
+import struct
 import threading
 from collections.abc import Callable
 from typing import Any, Generic, Protocol, Self, TypeVar
 
-from .values import is_int
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from .values import is_int, is_number
 
 _MARKER = re.compile(r"\[\[sim:([^\]]+)\]\]")
 
@@ -27,25 +48,42 @@ def marker_tokens(text: Any) -> list[str]:
 
 class FaultBase:
     """Mixin for fault dataclasses: strict `from_json` (unknown fields refused), `to_json`, and the checks
-    of the fields every simulator's fault has (`kind`, `status`, `delay_seconds`, `times`)."""
+    of the fields every simulator's fault has (`kind`, `status`, `message`, `delay_seconds`, `times`,
+    `chance`), and what the shared kinds `garbage` and `reset` answer."""
 
     kind: str
     status: int | None
+    message: str | None
     delay_seconds: float
     times: int | None
+    chance: float
 
     def check_fields(self, kinds: tuple[str, ...]) -> None:
-        """Refuse an unknown kind or a bad status/delay/times; an `http_error` without status gets 500."""
+        """Refuse an unknown kind or a bad status/delay/times/chance; an `http_error` without status
+        gets 500."""
         if self.kind not in kinds:
             raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {', '.join(kinds)}")
         if self.kind == "http_error" and self.status is None:
             self.status = 500
+        if self.kind == "reset" and self.status is not None:
+            raise ValueError("a reset fault answers nothing, so it takes no status")
         if self.status is not None and (not is_int(self.status) or not 400 <= self.status <= 599):
             raise ValueError(f"fault status must be an HTTP error status (400-599), not {self.status!r}")
-        if not isinstance(self.delay_seconds, int | float) or self.delay_seconds < 0:
+        if not is_number(self.delay_seconds) or self.delay_seconds < 0:
             raise ValueError("delay_seconds must be a non-negative number")
-        if self.times is not None and (not isinstance(self.times, int) or self.times < 1):
+        if self.times is not None and (not is_int(self.times) or self.times < 1):
             raise ValueError("times must be a positive integer or null")
+        if not is_number(self.chance) or not 0 < self.chance <= 1:
+            raise ValueError("chance must be a number in (0, 1]")
+
+    def spoil(self, response: Response) -> Response:
+        """The answer a `garbage` or `reset` fault sends instead of ``response`` (any other kind: it)."""
+        if self.kind == "garbage":
+            body = self.message if self.message is not None else GARBAGE_BODY
+            return Response(body, status_code=self.status or 200, media_type="text/html")
+        if self.kind == "reset":
+            return ConnectionReset()
+        return response
 
     @classmethod
     def from_json(cls, data: Any) -> Self:
@@ -63,51 +101,116 @@ class FaultBase:
 
 class Countable(Protocol):
     times: int | None
+    chance: float
 
 
 F = TypeVar("F", bound=Countable)
+_UNSEEDED = object()
 
 
 class FaultRegistry(Generic[F]):
-    """Registered faults; a fault with `times` set is removed after that many hits."""
+    """Registered faults; a fault with `times` set is removed after that many hits.
 
-    def __init__(self) -> None:
+    ``seed`` returns the current seed (the simulator's `fault_seed` setting; None = unpredictable) of
+    the generator that decides whether a fault with `chance` < 1 hits.
+    """
+
+    def __init__(self, seed: Callable[[], int | None] | None = None) -> None:
         self._faults: list[F] = []
         self._lock = threading.Lock()
+        self._seed = seed or (lambda: None)
+        self._seeded_with: object = _UNSEEDED
+        self._random = random.Random()
 
     def add(self, fault: F) -> None:
         with self._lock:
             self._faults.append(fault)
 
     def clear(self) -> None:
+        """Forget every fault; the next chance is drawn from a freshly seeded generator."""
         with self._lock:
             self._faults.clear()
+            self._seeded_with = _UNSEEDED
 
     def snapshot(self) -> list[F]:
         with self._lock:
             return list(self._faults)
 
-    def _consume(self, fault: F) -> None:
-        """Count one hit (call with the lock held)."""
-        if fault.times is None:
-            return
-        fault.times -= 1
-        if fault.times <= 0 and fault in self._faults:
-            self._faults.remove(fault)
+    def _roll(self, chance: float) -> bool:
+        """True with probability ``chance`` (call with the lock held)."""
+        if chance >= 1:
+            return True
+        seed = self._seed()
+        if seed != self._seeded_with:
+            self._random = random.Random(seed)
+            self._seeded_with = seed
+        return self._random.random() < chance
+
+    def _hit(self, fault: F) -> bool:
+        """Does this matching fault strike now? If so, count one hit (call with the lock held)."""
+        if not self._roll(fault.chance):
+            return False
+        if fault.times is not None:
+            fault.times -= 1
+            if fault.times <= 0 and fault in self._faults:
+                self._faults.remove(fault)
+        return True
 
     def take_first(self, predicate: Callable[[F], bool]) -> F | None:
-        """The first registered fault satisfying ``predicate``, counting one hit on it."""
+        """The first registered fault satisfying ``predicate`` that strikes, counting one hit on it."""
         with self._lock:
-            for fault in self._faults:
-                if predicate(fault):
-                    self._consume(fault)
+            for fault in list(self._faults):
+                if predicate(fault) and self._hit(fault):
                     return fault
         return None
 
     def take_all(self, predicate: Callable[[F], bool]) -> list[F]:
-        """Every registered fault satisfying ``predicate``, counting one hit on each."""
+        """Every registered fault satisfying ``predicate`` that strikes, counting one hit on each."""
         with self._lock:
-            hits = [fault for fault in self._faults if predicate(fault)]
-            for fault in hits:
-                self._consume(fault)
-        return hits
+            return [fault for fault in list(self._faults) if predicate(fault) and self._hit(fault)]
+
+
+# ---------------------------------------------------------------- garbage and reset
+
+GARBAGE_BODY = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+_SERVER_SEND = "irisgate.simulator.server_send"
+
+
+class SimulatorApp(Starlette):
+    """A Starlette app that keeps the server's own `send` in the scope, so that a `ConnectionReset`
+    can reach the connection (uvicorn's `send` is a method of an object holding the transport)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[_SERVER_SEND] = send
+        await super().__call__(scope, receive, send)
+
+
+class ConnectionReset(Response):
+    """Not an answer: the connection is reset (RST) and nothing is sent.
+
+    Under uvicorn, the transport is aborted with SO_LINGER 0 and the app returns once the server saw
+    the connection go (so it neither logs nor tries a 500). Elsewhere, the answer is broken off
+    after its headers, which every server turns into a dropped connection.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(status_code=200)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        cycle = getattr(scope.get(_SERVER_SEND), "__self__", None)
+        transport = getattr(cycle, "transport", None)
+        if transport is None or not hasattr(cycle, "disconnected"):
+            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1")]})
+            raise ConnectionResetError("simulated connection reset")
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):  # else a plain close (FIN): still no answer
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()
+        for _ in range(100):
+            if cycle.disconnected:
+                return
+            await asyncio.sleep(0)

@@ -6,18 +6,18 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from ..common.byte_ranges import media_response
+from ..common.faults import SimulatorApp
 from ..common.http import ALL_METHODS, allowed_methods, json_response
 from ..common.recording import read_request
 from .context import TaskContext
 from .control import control_routes
-from .envelope import authenticate, build_body, failure_body, parse_tasks
+from .envelope import AuthResult, authenticate, build_body, failure_body, parse_tasks
 from .errors import TaskFailure, error_item
 from .faults import Fault, FaultBook
 from .media import MEDIA_PATH_PREFIX, VIDEO_PATH_PREFIX
@@ -33,8 +33,8 @@ class RunwareSimulator:
         self.settings = settings if settings is not None else RunwareSimSettings()
         self._initial_settings = self.settings.copy()
         self.state = SimState()
-        self.faults = FaultBook()
-        self.app = Starlette(
+        self.faults = FaultBook(lambda: self.settings.fault_seed)
+        self.app = SimulatorApp(
             routes=[
                 Route("/v1", self._tasks_endpoint, methods=["POST"]),
                 Route("/v1/", self._tasks_endpoint, methods=["POST"]),
@@ -92,13 +92,17 @@ class RunwareSimulator:
             return json_response(*failure_body(failure))
 
         objects = [t for t in auth.tasks if isinstance(t, dict)]
-        http_fault, delay = self.faults.request_faults(objects, auth.api_key)
+        answer_fault, delay = self.faults.request_faults(objects, auth.api_key)
         if delay > 0:
             await asyncio.sleep(delay)
-        if http_fault is not None:
-            task = self.faults.matching_task(http_fault, objects, auth.api_key)
-            return json_response(http_fault.status or 500, {"errors": [http_fault.error_body(task)]})
+        if answer_fault is not None and answer_fault.kind == "http_error":
+            task = self.faults.matching_task(answer_fault, objects, auth.api_key)
+            return json_response(answer_fault.status or 500, {"errors": [answer_fault.error_body(task)]})
+        response = await self._run_tasks(request, auth)
+        # garbage / reset: the tasks ran (their taskUUIDs are taken), but the answer is lost
+        return answer_fault.spoil(response) if answer_fault is not None else response
 
+    async def _run_tasks(self, request: Request, auth: AuthResult) -> Response:
         base_url = str(request.base_url).rstrip("/")
         ctx = TaskContext(self.state, self.settings, self.faults, base_url, auth.api_key)
         items: list[dict[str, Any]] = []

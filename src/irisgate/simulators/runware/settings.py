@@ -50,6 +50,8 @@ class RunwareSimSettings(SimSettings):
     # videoInference: "new" models that reject the legacy flat `frameImages` form with
     # `unsupportedParameter` (they take only `inputs.frameImages`).
     flat_frames_rejected_models: set[str] = field(default_factory=set)
+    # Seed of the generator that decides whether a fault with `chance` < 1 hits (None = unpredictable).
+    fault_seed: int | None = None
 
     def check(self, name: str, value: Any) -> Any:
         if name == "video_padding_bytes" and 0 < value < 16:

@@ -8,7 +8,6 @@ import threading
 import uuid
 from typing import Any
 
-from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -16,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ..common.control import control_routes
+from ..common.faults import SimulatorApp
 from ..common.http import ALL_METHODS, allowed_methods, json_response
 from ..common.recording import RecordedRequest, read_request
 from .assets import check_assets
@@ -63,8 +63,8 @@ class RunwaySimulator:
         self._base_url = DEFAULT_BASE_URL
         self.task_store = TaskStore(self.settings)
         self.uploads = UploadStore()
-        self.faults = RunwayFaultBook()
-        self.app = Starlette(
+        self.faults = RunwayFaultBook(lambda: self.settings.fault_seed)
+        self.app = SimulatorApp(
             routes=[
                 *(Route(f"/v1/{name}", self._create, methods=["POST"]) for name in ENDPOINTS),
                 Route("/v1/tasks/{task_id}", self._get_task, methods=["GET"]),
@@ -142,13 +142,23 @@ class RunwaySimulator:
     def _error(self, error: ApiError) -> Response:
         return json_response(error.status, error.body, {**self._error_headers(error.status), **error.headers})
 
-    async def _apply_request_faults(self, target: FaultTarget, *, markers: bool = False) -> None:
+    async def _apply_request_faults(
+        self, target: FaultTarget, *, markers: bool = False
+    ) -> RunwayFault | None:
+        """Sleep a slow ack, raise an http_error; a garbage / reset fault is returned, for `_deliver`
+        once the request is handled."""
         fault, delay = self.faults.request_faults(target, markers=markers)
         if delay > 0:
             await asyncio.sleep(delay)
-        if fault is not None:
+        if fault is not None and fault.kind == "http_error":
             status = fault.status or 500
             raise ApiError(status, fault.message or default_message(status))
+        return fault
+
+    @staticmethod
+    def _deliver(spoiler: RunwayFault | None, response: Response) -> Response:
+        """The answer, unless a garbage / reset fault replaces it."""
+        return spoiler.spoil(response) if spoiler is not None else response
 
     async def _api_request(self, request: Request) -> tuple[RecordedRequest, str]:
         recorded = await self._record(request)
@@ -159,6 +169,7 @@ class RunwaySimulator:
 
     async def _create(self, request: Request) -> Response:
         endpoint = request.url.path.rsplit("/", 1)[-1]
+        spoiler: RunwayFault | None = None
         try:
             recorded, api_key = await self._api_request(request)
             body = recorded.body
@@ -166,7 +177,7 @@ class RunwaySimulator:
             model = fields.get("model") if isinstance(fields.get("model"), str) else None
             prompt = fields.get("promptText") if isinstance(fields.get("promptText"), str) else None
             target = FaultTarget(recorded.path, api_key, model, prompt)
-            await self._apply_request_faults(target, markers=True)
+            spoiler = await self._apply_request_faults(target, markers=True)
             if body is None and recorded.raw.strip():
                 raise ApiError(400, INVALID_JSON)
             if body is None:
@@ -193,7 +204,7 @@ class RunwaySimulator:
             if limit is not None and self.task_store.count_for(api_key) >= limit:
                 raise ApiError(429, DAILY_LIMIT)
         except ApiError as error:
-            return self._error(error)
+            return self._deliver(spoiler, self._error(error))
         width, height = output_size(variant, body.get("ratio"))
         plan = new_plan(variant.output_kind, width, height, output_seconds(variant, body))
         task = Task(
@@ -209,53 +220,56 @@ class RunwaySimulator:
         )
         self.task_store.add(task)
         if self.settings.legacy_create_response:
-            return json_response(200, {"id": task.id})
-        return json_response(200, {"id": task.id, "estimatedCost": {"credits": task.credits}})
+            return self._deliver(spoiler, json_response(200, {"id": task.id}))
+        answer = {"id": task.id, "estimatedCost": {"credits": task.credits}}
+        return self._deliver(spoiler, json_response(200, answer))
 
-    async def _find_task(self, request: Request) -> Task:
+    async def _find_task(self, request: Request) -> tuple[Task | None, RunwayFault | None]:
+        """(the task, None when unknown; a garbage / reset fault to spoil the answer with)."""
         recorded, api_key = await self._api_request(request)
         task = self.task_store.find(request.path_params["task_id"], api_key)
         model, prompt = (task.model, task.prompt) if task is not None else (None, None)
-        await self._apply_request_faults(FaultTarget(recorded.path, api_key, model, prompt))
-        if task is None:
-            raise ApiError(404, TASK_NOT_FOUND)
-        return task
+        return task, await self._apply_request_faults(FaultTarget(recorded.path, api_key, model, prompt))
 
     async def _get_task(self, request: Request) -> Response:
         try:
-            task = await self._find_task(request)
+            task, spoiler = await self._find_task(request)
         except ApiError as error:
             return self._error(error)
-        return json_response(200, self.task_store.poll(task, url_builder(self._base_url)))
+        if task is None:
+            return self._deliver(spoiler, self._error(ApiError(404, TASK_NOT_FOUND)))
+        polled = self.task_store.poll(task, url_builder(self._base_url))
+        return self._deliver(spoiler, json_response(200, polled))
 
     async def _delete_task(self, request: Request) -> Response:
         try:
-            task = await self._find_task(request)
+            task, spoiler = await self._find_task(request)
         except ApiError as error:
             return self._error(error)
+        if task is None:
+            return self._deliver(spoiler, self._error(ApiError(404, TASK_NOT_FOUND)))
         self.task_store.delete(task)
-        return Response(status_code=204)
+        return self._deliver(spoiler, Response(status_code=204))
 
     async def _create_upload(self, request: Request) -> Response:
+        spoiler: RunwayFault | None = None
         try:
             recorded, api_key = await self._api_request(request)
-            await self._apply_request_faults(FaultTarget(recorded.path, api_key))
+            spoiler = await self._apply_request_faults(FaultTarget(recorded.path, api_key))
             if recorded.body is None and recorded.raw.strip():
                 raise ApiError(400, INVALID_JSON)
             issues = check_upload_request(recorded.body)
             if issues:
                 raise ApiError(400, validation_body(issues))
         except ApiError as error:
-            return self._error(error)
+            return self._deliver(spoiler, self._error(error))
         upload = self.uploads.create(recorded.body["filename"], api_key)
-        return json_response(
-            200,
-            {
-                "uploadUrl": f"{self._base_url}{UPLOAD_PATH_PREFIX}{upload.upload_id}",
-                "fields": presigned_form(upload),
-                "runwayUri": upload.uri,
-            },
-        )
+        answer = {
+            "uploadUrl": f"{self._base_url}{UPLOAD_PATH_PREFIX}{upload.upload_id}",
+            "fields": presigned_form(upload),
+            "runwayUri": upload.uri,
+        }
+        return self._deliver(spoiler, json_response(200, answer))
 
     # ------------------------------------------------------------------ storage and CDN
 
@@ -292,13 +306,14 @@ class RunwaySimulator:
     async def _output(self, request: Request) -> Response:
         recorded = await self._record(request)
         try:
-            await self._apply_request_faults(FaultTarget(recorded.path, None))
+            spoiler = await self._apply_request_faults(FaultTarget(recorded.path, None))
         except ApiError as error:
             return self._error(error)
         media_id = request.path_params["name"].partition(".")[0]
         found = self.task_store.output(media_id)
-        return await serve_output(
-            request, found, self.settings.urls_expired, self.settings.video_padding_bytes
+        return self._deliver(
+            spoiler,
+            await serve_output(request, found, self.settings.urls_expired, self.settings.video_padding_bytes),
         )
 
     # ------------------------------------------------------------------ 404 / 405

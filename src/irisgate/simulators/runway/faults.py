@@ -1,14 +1,19 @@
 """Fault injection: registered `RunwayFault`s and `[[sim:...]]` markers in `promptText`.
 
 Request-level kinds act on the HTTP request they match: `http_error` answers it with `status` and
-`{"error": message}` (429s carry the retry-after / x-should-retry knobs), `slow_ack` delays the answer.
+`{"error": message}` (429s carry the retry-after / x-should-retry knobs) before anything is done,
+`slow_ack` delays the answer, and, after the simulator handled the request (a create did create its
+task), `garbage` replaces the answer with a body that is not JSON (HTTP 200 unless `status` is set;
+`message` = the body) and `reset` drops the connection without an answer (see common.faults).
 Task-level kinds decide how a created task ends: `task_failure` (FAILED, `failureCode` default
 INTERNAL.BAD_OUTPUT.CODE01), `moderation` (FAILED, SAFETY.INPUT.TEXT), `cancelled` (CANCELLED, 0 credits).
 
 Match fields (None = any): `api_key`, `model`, `prompt_contains`, `path` (a request path or a prefix
 of one, e.g. "/v1/image_to_video", "/v1/tasks"; for task requests model/prompt are the task's).
+Every fault has `chance` (default 1.0): a matching request is hit with that probability (seeded by
+the `fault_seed` setting); `times` counts hits only.
 Markers (create requests only): `[[sim:429]]` (any 3-digit status), `[[sim:task_failure]]`,
-`[[sim:moderation]]`, `[[sim:cancelled]]`, `[[sim:slow=1.5]]`.
+`[[sim:moderation]]`, `[[sim:cancelled]]`, `[[sim:slow=1.5]]`, `[[sim:garbage]]`, `[[sim:reset]]`.
 """
 
 from __future__ import annotations
@@ -19,8 +24,9 @@ from dataclasses import dataclass
 from ..common.faults import FaultBase, FaultRegistry, marker_tokens
 from .tasks import Outcome
 
-FAULT_KINDS = ("http_error", "task_failure", "moderation", "cancelled", "slow_ack")
-REQUEST_KINDS = ("http_error", "slow_ack")
+FAULT_KINDS = ("http_error", "task_failure", "moderation", "cancelled", "slow_ack", "garbage", "reset")
+# Kinds that decide the answer of a request (at most one per request); slow_ack only delays it.
+ANSWER_KINDS = ("http_error", "garbage", "reset")
 TASK_KINDS = ("task_failure", "moderation", "cancelled")
 
 DEFAULT_FAILURE = "An unexpected error occurred while generating the output."
@@ -53,6 +59,7 @@ class RunwayFault(FaultBase):
     prompt_contains: str | None = None
     path: str | None = None
     times: int | None = None
+    chance: float = 1.0
 
     def __post_init__(self) -> None:
         self.check_fields(FAULT_KINDS)
@@ -88,7 +95,7 @@ def marker_faults(prompt: str | None) -> list[RunwayFault]:
     for token in marker_tokens(prompt):
         if re.fullmatch(r"[45]\d\d", token):
             out.append(RunwayFault(kind="http_error", status=int(token)))
-        elif token in TASK_KINDS:
+        elif token in TASK_KINDS or token in ("garbage", "reset"):
             out.append(RunwayFault(kind=token))
         elif token.startswith("slow="):
             try:
@@ -102,15 +109,16 @@ class RunwayFaultBook(FaultRegistry[RunwayFault]):
     """Registered faults, consumed per hit when `times` is set."""
 
     def request_faults(self, target: FaultTarget, *, markers: bool) -> tuple[RunwayFault | None, float]:
-        """(the http_error to answer with, or None; the slow-ack delay) for one request."""
+        """(the http_error / garbage / reset fault that decides the answer, or None; the slow-ack
+        delay) for one request."""
         found = marker_faults(target.prompt) if markers else []
-        http_fault = next((f for f in found if f.kind == "http_error"), None)
+        answer = next((f for f in found if f.kind in ANSWER_KINDS), None)
         delay = max((f.delay_seconds for f in found if f.kind == "slow_ack"), default=0.0)
-        if http_fault is None:
-            http_fault = self.take_first(lambda f: f.kind == "http_error" and f.matches(target))
+        if answer is None:
+            answer = self.take_first(lambda f: f.kind in ANSWER_KINDS and f.matches(target))
         slow = self.take_all(lambda f: f.kind == "slow_ack" and f.matches(target))
         delay = max([delay, *(f.delay_seconds for f in slow)])
-        return http_fault, delay
+        return answer, delay
 
     def task_outcome(self, target: FaultTarget) -> Outcome | None:
         """How a task being created must end, when a marker or a registered fault says so."""

@@ -53,6 +53,8 @@ class RunwaySimSettings(SimSettings):
     strict_fields: bool = False
     # `runway://` upload URIs count as expired (the real ones live 24 h).
     uploads_expired: bool = False
+    # Seed of the generator that decides whether a fault with `chance` < 1 hits (None = unpredictable).
+    fault_seed: int | None = None
 
     def check(self, name: str, value: Any) -> Any:
         if name == "video_padding_bytes" and 0 < value < 16:
