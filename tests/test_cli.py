@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -253,3 +254,32 @@ def test_readme_tour_simulate_then_serve(tmp_path):
         for process in (gateway, simulator):
             process.send_signal(signal.SIGINT)
             process.communicate(timeout=60)
+
+
+def test_graceful_shutdown_finishes_requests_in_flight(tmp_path, runware_sim):
+    """SIGTERM while an image generation is waiting on Runware: the client still gets its answer."""
+    config = write_config(tmp_path / "config.json", runware_sim.api_url, key=runware_sim.api_key)
+    port = free_port()
+    process = subprocess.Popen(
+        [*IRISGATE, "serve", "-c", str(config), "--app-dir", str(tmp_path), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_for_health(url, process)
+    answers: list[httpx.Response] = []
+    body = {"model": RUNWARE_MODEL, "prompt": "a slow fox [[sim:slow=1.5]]", "size": "128x128"}
+    client = threading.Thread(
+        target=lambda: answers.append(httpx.post(url + "/v1/images/generations", json=body, timeout=60))
+    )
+    client.start()
+    for _ in range(300):  # until the request reached the simulator: it is in flight
+        if any(r.method == "POST" for r in runware_sim.sim.requests):
+            break
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    client.join(timeout=60)
+    process.communicate(timeout=60)
+    assert [a.status_code for a in answers] == [200]
+    assert process.returncode in (0, -signal.SIGTERM)  # uvicorn re-raises the signal once it has drained
