@@ -96,6 +96,7 @@ def test_throttled_everywhere_is_a_429_with_retry_after(make_gateway, runware_si
     response = generate(gateway)
     assert response.status_code == 429
     assert int(response.headers["retry-after"]) >= 1
+    assert response.headers["x-should-retry"] == "true"
 
 
 def test_a_5xx_is_resent_with_the_same_task_uuid_and_creates_one_task(make_gateway, runware_sim):
@@ -126,6 +127,7 @@ def test_runway_429_on_create_is_resent_but_a_500_is_not(media_gateway, runway_s
     runway_sim.sim.reset()
     runway_sim.sim.add_fault(RunwayFault(kind="http_error", status=500, times=1, path="/v1/text_to_video"))
     failed = httpx.post(client_url, json={"model": "runway/gen4.5", "prompt": "a harbour at night"})
+    assert failed.headers["x-should-retry"] == "false"  # the task may exist: the client must not resend
     assert failed.status_code == 502
     assert len([r for r in runway_sim.sim.requests if r.method == "POST"]) == 1  # ambiguous: not re-sent
 

@@ -43,7 +43,7 @@ class Dispatcher:
             except GatewayError as error:
                 primary_error = primary_error or error
                 if index == len(candidates) - 1 or not falls_back(error):
-                    raise primary_error from None
+                    raise advise_retry(primary_error) from None
         raise AssertionError("unreachable")
 
     async def _on_model(self, model: str, operation: Operation[T]) -> tuple[T, Route]:
@@ -96,6 +96,7 @@ class Dispatcher:
                     code="rate_limit_exceeded",
                     headers={"retry-after": str(wait)},
                     transient=True,
+                    nothing_created=True,
                     retry_after=float(wait),
                 ) from None
             raise
@@ -111,3 +112,12 @@ class Dispatcher:
 def falls_back(error: GatewayError) -> bool:
     """Errors worth trying another model for: the provider's trouble, not the request's."""
     return error.transient or error.key_rejected or error.code == "upstream_credentials_exhausted"
+
+
+def advise_retry(error: GatewayError) -> GatewayError:
+    """Tell the client (`x-should-retry`, which the OpenAI SDK obeys) whether sending the create
+    again is safe: yes when the provider's answer proves nothing was created, no when the create
+    may have started billed work (a timeout, a 5xx, a lost answer)."""
+    if error.transient and "x-should-retry" not in error.headers:
+        error.headers["x-should-retry"] = "true" if error.nothing_created else "false"
+    return error

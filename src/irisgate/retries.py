@@ -35,6 +35,8 @@ async def retry_transient(call: Callable[[], Awaitable[T]], network: NetworkConf
             return await call()
         except GatewayError as error:
             if not error.transient or attempt >= network.max_retries:
+                if error.transient:  # safe to repeat: the client may try again later
+                    error.headers.setdefault("x-should-retry", "true")
                 raise
             await asyncio.sleep(backoff_delay(attempt, network, error.retry_after))
             attempt += 1
