@@ -275,8 +275,8 @@ def assert_nothing_upstream(runware_sim: Any, runway_sim: Any) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_hostile_input_gets_a_clear_4xx(media_gateway, runware_sim, runway_sim, case: Hostile) -> None:
-    with httpx.Client(base_url=media_gateway.url, timeout=30) as client:
+def test_hostile_input_gets_a_clear_4xx(fuzz_gateway, runware_sim, runway_sim, case: Hostile) -> None:
+    with httpx.Client(base_url=fuzz_gateway.url, timeout=30) as client:
         response = client.request(case.method, case.path, **case.kwargs())
     assert_clean_error(response, case.status, case.param, case.code)
     assert_nothing_upstream(runware_sim, runway_sim)
@@ -439,7 +439,8 @@ def test_the_served_document_is_the_fuzzed_one(media_gateway) -> None:
 
 @pytest.fixture(scope="module")
 def fuzz_gateway(runware_sim_server, runway_sim_server, tmp_path_factory):
-    """One gateway (providers: the simulators) for the run; Hypothesis calls a test many times."""
+    """One gateway (providers: the simulators) for the module: the fuzzer calls a test many times, and
+    the named hostile cases need no fresh store (`runware_sim`/`runway_sim` still reset the simulators)."""
     (runware, runware_server), (runway, runway_server) = runware_sim_server, runway_sim_server
     runware_url = runware_server.url
     runware_handle = RunwareSimHandle(runware, runware_url, runware_url + "/v1", RUNWARE_TEST_KEY)
