@@ -69,7 +69,8 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
-    """Run the gateway (the unified /v1 API and /health)."""
+    """Run the gateway (the unified /v1 API, /api, the dashboard, /health and /metrics)."""
+    prepare_metrics_dir(app_dir.resolve())  # before anything imports prometheus_client
     import uvicorn
 
     from irisgate.admin.auth import TOKEN_FILE
@@ -106,6 +107,16 @@ def serve(
         access_log=False,
         timeout_graceful_shutdown=30,
     )
+
+
+def prepare_metrics_dir(app_dir: Path) -> None:
+    """A fresh folder for the workers' metric files, so /metrics adds up every worker's."""
+    import shutil
+
+    folder = app_dir / "prometheus"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)  # irisgate.metrics.MULTIPROC_ENV
 
 
 @config_app.command("check")

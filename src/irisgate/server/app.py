@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from irisgate import __version__
+from irisgate import __version__, metrics
 from irisgate.config import load_config
 from irisgate.schemas.errors import GatewayError
 from irisgate.server import admin_api, images, openapi, ui_site, videos
@@ -32,6 +32,10 @@ async def health(request: Request) -> Response:
     return json_response(
         {"status": "ok", "version": __version__, "providers": sorted(gateway.registry.providers)}
     )
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -56,6 +60,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
     app = Starlette(
         routes=[
             Route("/health", health, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
             *openapi.routes,
             *images.routes,
             *videos.routes,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
+from irisgate import metrics
 from irisgate.clients import Client
 from irisgate.routing import Route
 from irisgate.schemas.errors import GatewayError
@@ -78,8 +79,17 @@ def observed(route_name: str) -> Callable[[Handler], Callable[[Request], Awaitab
             response.headers["x-request-id"] = ctx.request_id
             for name, value in ctx.route_headers().items():
                 response.headers[name] = value
-            request.app.state.gateway.request_log.record(
-                _record(request, route_name, ctx, response.status_code, error, started)
+            record = _record(request, route_name, ctx, response.status_code, error, started)
+            request.app.state.gateway.request_log.record(record)
+            metrics.observe(
+                route_name,
+                request.method,
+                response.status_code,
+                ctx.provider,
+                ctx.model,
+                record.error_code,
+                record.latency_ms / 1000,
+                ctx.cost_usd,
             )
             return response
 

@@ -1,0 +1,80 @@
+"""`/metrics`: Prometheus counters and histograms of the unified API, across workers, without secrets."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from fixtures_gateway import RUNWARE_MODEL
+from serve_helpers import IRISGATE, free_port, wait_for_health, write_config
+
+
+def samples(text: str, name: str) -> list:
+    return [s for family in text_string_to_metric_families(text) for s in family.samples if s.name == name]
+
+
+def requests_total(text: str, **labels: str) -> float:
+    return sum(
+        s.value
+        for s in samples(text, "irisgate_requests_total")
+        if all(s.labels.get(k) == v for k, v in labels.items())
+    )
+
+
+def test_metrics_count_requests_latency_and_cost(gateway, runware_sim):
+    before = httpx.get(gateway.url + "/metrics").text
+    body = {"model": RUNWARE_MODEL, "prompt": "a red fox", "size": "256x256"}
+    assert httpx.post(gateway.base_url + "/images/generations", json=body).status_code == 200
+    assert (
+        httpx.post(gateway.base_url + "/images/generations", json={**body, "size": "nope"}).status_code == 400
+    )
+    response = httpx.get(gateway.url + "/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    after = response.text
+    ok = {"route": "/v1/images/generations", "status": "200", "provider": "runware", "model": "runware:100@1"}
+    assert requests_total(after, **ok) - requests_total(before, **ok) == 1
+    bad = {"route": "/v1/images/generations", "status": "400", "error_code": "invalid_value"}
+    assert requests_total(after, **bad) - requests_total(before, **bad) == 1
+    assert samples(after, "irisgate_request_duration_seconds_count")
+    assert sum(s.value for s in samples(after, "irisgate_cost_usd_total")) > 0
+    assert runware_sim.api_key not in after
+
+
+def test_metrics_add_up_every_worker(tmp_path, runware_sim):
+    config = write_config(tmp_path / "config.json", runware_sim.api_url, key=runware_sim.api_key)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    process = subprocess.Popen(
+        [
+            *IRISGATE,
+            "serve",
+            "-c",
+            str(config),
+            "--app-dir",
+            str(tmp_path),
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_for_health(url, process)
+        body = {"model": RUNWARE_MODEL, "prompt": "a red fox", "size": "128x128"}
+        for _ in range(20):  # fresh connections, so both workers answer some
+            assert httpx.post(url + "/v1/images/generations", json=body).status_code == 200
+        text = httpx.get(url + "/metrics").text
+        assert requests_total(text, route="/v1/images/generations", status="200") == 20
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=60)
