@@ -11,8 +11,7 @@ import base64
 import hashlib
 import os
 from pathlib import Path
-
-from cryptography.fernet import Fernet, InvalidToken
+from typing import Any
 
 from irisgate.admin.appfiles import read_or_create
 from irisgate.schemas.errors import GatewayError
@@ -22,21 +21,35 @@ KEY_FILE = "encryption.key"
 
 
 class SecretBox:
+    """Fernet, loaded on first use: a gateway whose keys all come from the config file or the
+    environment never imports `cryptography` (about 7 MB less per worker)."""
+
     def __init__(self, key: str) -> None:
-        self._fernet = Fernet(_fernet_key(key))
+        self._key = _fernet_key(key)
+        self._cipher: Any = None
 
     @classmethod
     def for_app_dir(cls, app_dir: Path) -> SecretBox:
         configured = os.environ.get(ENV_ENCRYPTION_KEY, "").strip()
         if configured:
             return cls(configured)
-        key, _ = read_or_create(app_dir / KEY_FILE, lambda: Fernet.generate_key().decode())
+        key, _ = read_or_create(app_dir / KEY_FILE, lambda: base64.urlsafe_b64encode(os.urandom(32)).decode())
         return cls(key)
+
+    @property
+    def _fernet(self) -> Any:
+        if self._cipher is None:
+            from cryptography.fernet import Fernet
+
+            self._cipher = Fernet(self._key)
+        return self._cipher
 
     def encrypt(self, secret: str) -> str:
         return self._fernet.encrypt(secret.encode()).decode("ascii")
 
     def decrypt(self, token: str) -> str:
+        from cryptography.fernet import InvalidToken
+
         try:
             return self._fernet.decrypt(token.encode("ascii")).decode()
         except (InvalidToken, ValueError):

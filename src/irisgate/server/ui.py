@@ -8,14 +8,14 @@ Templates are autoescaped; they only ever see the redacted views of keys (`irisg
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from jinja2 import Environment, FileSystemLoader
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -25,6 +25,9 @@ from starlette.staticfiles import StaticFiles
 from irisgate.admin.auth import SESSION_COOKIE, SESSION_SECONDS
 from irisgate.schemas.errors import GatewayError
 from irisgate.server.admin_guard import auth_of, authenticate, session_of
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 UI_DIR = Path(__file__).resolve().parent.parent / "ui"
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -82,13 +85,19 @@ def plain_number(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-templates = Environment(
-    loader=FileSystemLoader(UI_DIR / "templates"),
-    autoescape=True,  # every template, whatever its name: values are escaped unless marked safe
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-templates.filters.update(when=_when, cost=_cost, millis=_millis, num=plain_number)
+@functools.cache
+def templates() -> Environment:
+    """The Jinja environment, built on the first page: an API-only worker never loads Jinja."""
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(UI_DIR / "templates"),
+        autoescape=True,  # every template, whatever its name: values are escaped unless marked safe
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(when=_when, cost=_cost, millis=_millis, num=plain_number)
+    return environment
 
 
 def render(
@@ -106,7 +115,7 @@ def render(
         "section": "",
         **(context or {}),
     }
-    html = templates.get_template(template).render(values)
+    html = templates().get_template(template).render(values)
     return HTMLResponse(html, status, headers={**PAGE_HEADERS, **(headers or {})})
 
 

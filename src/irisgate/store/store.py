@@ -8,13 +8,14 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 from irisgate.config.models import ProviderConfig
 from irisgate.store import admin_rows
@@ -47,7 +48,12 @@ _PG_LOCK_KEY = 0x69726973
 
 
 def alembic_config(connection: Connection | None = None, url: str | None = None) -> Config:
-    """An Alembic ``Config`` built in code (no alembic.ini): our script directory plus a connection."""
+    """An Alembic ``Config`` built in code (no alembic.ini): our script directory plus a connection.
+
+    Alembic is imported here, not at the top: only `irisgate serve` migrates, before the workers
+    start, so the workers never load it (a few MB less each)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if url is not None:
@@ -57,6 +63,8 @@ def alembic_config(connection: Connection | None = None, url: str | None = None)
 
 
 def _upgrade_head(connection: Connection) -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(connection), "head")
 
 
