@@ -78,40 +78,6 @@ def test_serve_answers_health_and_generates(tmp_path, runware_sim):
     assert "login?token=" not in stderr and token not in stderr
 
 
-def test_serve_with_two_workers(tmp_path, runware_sim):
-    config = write_config(tmp_path / "config.json", runware_sim.api_url, key=runware_sim.api_key)
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            *IRISGATE,
-            "serve",
-            "-c",
-            str(config),
-            "--app-dir",
-            str(tmp_path),
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        assert wait_for_health(url, process).status_code == 200
-        for _ in range(4):
-            response = httpx.post(
-                url + "/v1/images/generations",
-                json={"model": RUNWARE_MODEL, "prompt": "a cat", "size": "128x128"},
-            )
-            assert response.status_code == 200, response.text
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=60)
-
-
 def test_serve_refuses_a_bad_config_naming_the_field(tmp_path):
     config = write_config(tmp_path / "config.json", "http://127.0.0.1:1/v1")
     env = {k: v for k, v in os.environ.items() if k != "IRISGATE_CLI_KEY"}

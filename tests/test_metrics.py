@@ -45,7 +45,7 @@ def test_metrics_count_requests_latency_and_cost(gateway, runware_sim):
     assert runware_sim.api_key not in after
 
 
-def test_metrics_add_up_every_worker(tmp_path, runware_sim):
+def test_two_workers_serve_and_their_metrics_add_up(tmp_path, runware_sim):
     config = write_config(tmp_path / "config.json", runware_sim.api_url, key=runware_sim.api_key)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
