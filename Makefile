@@ -33,5 +33,11 @@ lint: $(VENV)/.test-deps
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 
+# The performance suite (bench/README.md): needs wrk, nginx and curl (apt-get install wrk nginx-light curl);
+# LiteLLM is measured when bench/.venv-litellm exists. BENCH_ARGS passes options, e.g. "--duration 10".
+.PHONY: bench
+bench: $(BIN)/irisgate
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache

@@ -61,6 +61,9 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     try:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         _use_wal(cursor)
+        # In WAL mode NORMAL fsyncs at checkpoints, not at every commit: a crash of irisgate loses
+        # nothing committed; only a power cut may drop the last commits (the database stays sound).
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
         cursor.close()
