@@ -45,3 +45,16 @@ def write_config(path: Path, api_url: str, key: str = "env.IRISGATE_CLI_KEY") ->
         )
     )
     return path
+
+
+def start_serve(
+    config: Path, app_dir: Path, port: int, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """`irisgate serve` in a subprocess (text pipes), on 127.0.0.1:`port`."""
+    return subprocess.Popen(
+        [*IRISGATE, "serve", "--config", str(config), "--app-dir", str(app_dir), "--port", str(port), *extra],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )

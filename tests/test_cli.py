@@ -13,29 +13,14 @@ import httpx
 from openai import OpenAI
 
 from fixtures_gateway import RUNWARE_MODEL
-from serve_helpers import IRISGATE, free_port, wait_for_health, write_config
+from serve_helpers import IRISGATE, free_port, start_serve, wait_for_health, write_config
 
 
 def test_serve_answers_health_and_generates(tmp_path, runware_sim):
     config = write_config(tmp_path / "config.json", runware_sim.api_url)
     port = free_port()
     env = {**os.environ, "IRISGATE_CLI_KEY": runware_sim.api_key}
-    process = subprocess.Popen(
-        [
-            *IRISGATE,
-            "serve",
-            "--config",
-            str(config),
-            "--app-dir",
-            str(tmp_path / "data"),
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_serve(config, tmp_path / "data", port, env=env)
     try:
         url = f"http://127.0.0.1:{port}"
         health = wait_for_health(url, process)
@@ -56,22 +41,7 @@ def test_serve_answers_health_and_generates(tmp_path, runware_sim):
     token = (tmp_path / "data" / "admin_token").read_text().strip()
     assert f"/login?token={token}" in stderr  # the first start prints the dashboard's login URL once
 
-    again = subprocess.Popen(
-        [
-            *IRISGATE,
-            "serve",
-            "--config",
-            str(config),
-            "--app-dir",
-            str(tmp_path / "data"),
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    again = start_serve(config, tmp_path / "data", port, env=env)
     wait_for_health(f"http://127.0.0.1:{port}", again)
     again.send_signal(signal.SIGINT)
     _, stderr = again.communicate(timeout=60)
@@ -189,12 +159,7 @@ def test_graceful_shutdown_finishes_requests_in_flight(tmp_path, runware_sim):
     """SIGTERM while an image generation is waiting on Runware: the client still gets its answer."""
     config = write_config(tmp_path / "config.json", runware_sim.api_url, key=runware_sim.api_key)
     port = free_port()
-    process = subprocess.Popen(
-        [*IRISGATE, "serve", "-c", str(config), "--app-dir", str(tmp_path), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_serve(config, tmp_path, port)
     url = f"http://127.0.0.1:{port}"
     wait_for_health(url, process)
     answers: list[httpx.Response] = []

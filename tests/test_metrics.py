@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from fixtures_gateway import RUNWARE_MODEL
-from serve_helpers import IRISGATE, free_port, wait_for_health, write_config
+from serve_helpers import free_port, start_serve, wait_for_health, write_config
 
 
 def samples(text: str, name: str) -> list:
@@ -49,24 +48,7 @@ def test_two_workers_serve_and_their_metrics_add_up(tmp_path, runware_sim):
     config = write_config(tmp_path / "config.json", runware_sim.api_url, key=runware_sim.api_key)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
-    process = subprocess.Popen(
-        [
-            *IRISGATE,
-            "serve",
-            "-c",
-            str(config),
-            "--app-dir",
-            str(tmp_path),
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_serve(config, tmp_path, port, "--workers", "2", env=env)
     try:
         url = f"http://127.0.0.1:{port}"
         wait_for_health(url, process)
