@@ -10,9 +10,9 @@ from starlette.responses import Response
 from starlette.routing import Route as HttpRoute
 
 from irisgate.clients import require_models
-from irisgate.dispatch import Dispatcher
+from irisgate.dispatch import Dispatcher, Operation
 from irisgate.schemas.errors import invalid_request
-from irisgate.schemas.images import ImageEditRequest, ImageGenerationRequest
+from irisgate.schemas.images import ImageEditRequest, ImageGenerationRequest, ImageRequestBase, ImagesResult
 from irisgate.schemas.validation import parse_model
 from irisgate.server.disconnect import unless_disconnected
 from irisgate.server.forms import MultipartBody, decode_loose, read_json_object, read_multipart
@@ -27,19 +27,24 @@ def dispatcher_of(request: Request) -> Dispatcher:
     return request.app.state.gateway.dispatcher
 
 
-@observed("/v1/images/generations")
-async def generate_images(request: Request, ctx: CallContext) -> Response:
-    payload = parse_model(ImageGenerationRequest, await read_json_object(request))
-    require_models(ctx.client, payload.model, payload.fallbacks)
-    work = dispatcher_of(request).run(
-        payload.model,
-        payload.fallbacks,
-        lambda route: route.provider.generate_images(payload, route.model, route.key),
-    )
+async def answer_images(
+    request: Request, ctx: CallContext, payload: ImageRequestBase, operation: Operation[ImagesResult]
+) -> Response:
+    """Run an image operation through keys, retries and fallbacks; cancel it if the client leaves."""
+    work = dispatcher_of(request).run(payload.model, payload.fallbacks, operation)
     result, route = await unless_disconnected(request, work)
     ctx.use(route)
     ctx.cost_usd = result.cost_usd
     return json_response(result.to_response(int(time.time())))
+
+
+@observed("/v1/images/generations")
+async def generate_images(request: Request, ctx: CallContext) -> Response:
+    payload = parse_model(ImageGenerationRequest, await read_json_object(request))
+    require_models(ctx.client, payload.model, payload.fallbacks)
+    return await answer_images(
+        request, ctx, payload, lambda route: route.provider.generate_images(payload, route.model, route.key)
+    )
 
 
 @observed("/v1/images/edits")
@@ -57,15 +62,9 @@ async def edit_images(request: Request, ctx: CallContext) -> Response:
         raise invalid_request(
             "'image' is required: upload at least one image file", "image", code="missing_required_parameter"
         )
-    work = dispatcher_of(request).run(
-        payload.model,
-        payload.fallbacks,
-        lambda route: route.provider.edit_images(payload, route.model, route.key),
+    return await answer_images(
+        request, ctx, payload, lambda route: route.provider.edit_images(payload, route.model, route.key)
     )
-    result, route = await unless_disconnected(request, work)
-    ctx.use(route)
-    ctx.cost_usd = result.cost_usd
-    return json_response(result.to_response(int(time.time())))
 
 
 @observed("/v1/images/variations")
