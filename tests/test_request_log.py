@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from irisgate.request_log import RequestLogWriter
 from irisgate.store import RequestLogRecord, Store
+from irisgate.store.sqlite_lane import SqliteLane
 from irisgate.store.tables import request_logs
 
 HANG_GUARD = 30  # seconds; only stops a broken test from hanging, never asserted on
@@ -22,8 +23,8 @@ HANG_GUARD = 30  # seconds; only stops a broken test from hanging, never asserte
 class CountingStore(Store):
     """A real store that counts insert transactions, can be made to fail, and signals each write."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        super().__init__(engine)
+    def __init__(self, engine: AsyncEngine, lane: SqliteLane | None = None) -> None:
+        super().__init__(engine, lane)
         self.batches: list[int] = []
         self.failures_left = 0
         self.attempts = 0

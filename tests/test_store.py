@@ -5,6 +5,7 @@ fresh database, dropped afterwards)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -21,9 +22,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from irisgate.config import parse_config
-from irisgate.store import RequestLogRecord, Store, default_store_url, normalize_store_url
+from irisgate.store import RequestLogRecord, Store, VideoJobRecord, default_store_url, normalize_store_url
 from irisgate.store.store import alembic_config
-from irisgate.store.tables import metadata, provider_keys, providers
+from irisgate.store.tables import metadata, provider_keys, providers, video_jobs
 
 PG_URL = os.environ.get("IRISGATE_TEST_POSTGRES_URL")
 LITERAL = "lit-SECRET-do-not-store-0123456789"
@@ -393,3 +394,138 @@ async def test_request_log_times_are_stored_in_utc(store: Store) -> None:
     (row,) = await store.list_request_logs()
     assert row.created_at == datetime(2025, 1, 1, 10, 0, tzinfo=UTC)
     assert row.created_at.utcoffset() == timedelta(0)
+
+
+# -- video jobs -------------------------------------------------------------------------------------
+
+
+def job(n: int, **overrides: Any) -> VideoJobRecord:
+    values: dict[str, Any] = {
+        "id": f"video_{n:04d}",
+        "provider": "runway",
+        "upstream_id": f"task-{n}",
+        "key_id": "k1",
+        "model": "gen4_turbo",
+        "status": "queued",
+        "created_at": NOW + timedelta(seconds=n),
+        "updated_at": NOW + timedelta(seconds=n),
+    }
+    values.update(overrides)
+    return VideoJobRecord(**values)
+
+
+async def test_jobs_read_back_identical_whichever_path_wrote_them(store: Store) -> None:
+    assert (store.lane is not None) == (store.dialect == "sqlite")  # SQLite files take the lane
+    plus_two = timezone(timedelta(hours=2))
+    full = job(
+        1,
+        key_name="main",
+        prompt="a cat on a skateboard",
+        seconds="5",
+        size="1280x720",
+        status="completed",
+        progress=100,
+        completed_at=datetime(2025, 1, 2, 5, 6, 7, 123456, tzinfo=plus_two),
+        cost_usd=0.1234567,
+        output_url="https://cdn.example/v.mp4",
+        error_code="none",
+        error_message="ünïcode ✓",
+        client_key_id="vk1",
+    )
+    sparse = job(2)  # every optional field None
+    await store.insert_job(full)
+    await store.insert_job(sparse)
+
+    got = await store.get_job(full.id)
+    assert got == full and await store.get_job(sparse.id) == sparse
+    assert got is not None and got.completed_at is not None
+    times = (got.created_at, got.updated_at, got.completed_at)
+    assert all(t.utcoffset() == timedelta(0) for t in times)
+    assert got.completed_at == datetime(2025, 1, 2, 3, 6, 7, 123456, tzinfo=UTC)
+    assert await store.get_job("video_missing") is None
+    assert await store.list_jobs(order="asc") == ([full, sparse], False)  # the SQLAlchemy path reads them
+
+    direct = job(3, completed_at=datetime(2025, 2, 3, 4, 5, 6, 7, tzinfo=plus_two), cost_usd=2.5)
+    async with store.transaction() as conn:  # a row written by SQLAlchemy, read back by get_job
+        await conn.execute(sa.insert(video_jobs).values(**dataclasses.asdict(direct)))
+    assert await store.get_job(direct.id) == direct
+
+
+async def test_job_update_replace_and_delete(store: Store) -> None:
+    original = job(1)
+    await store.insert_job(original)
+    await store.update_job(
+        original.id, status="completed", progress=100, completed_at=NOW, output_url="https://x/v.mp4"
+    )
+    updated = await store.get_job(original.id)
+    assert updated is not None
+    assert (updated.status, updated.progress, updated.completed_at, updated.output_url) == (
+        "completed",
+        100,
+        NOW,
+        "https://x/v.mp4",
+    )
+    assert updated.updated_at > original.updated_at  # bumped to now
+    assert dataclasses.replace(updated, status="queued", progress=0, completed_at=None, output_url=None) == (
+        dataclasses.replace(original, updated_at=updated.updated_at)
+    )
+    await store.update_job(original.id, error_code="gone", updated_at=NOW)
+    assert (await store.get_job(original.id)) == dataclasses.replace(
+        updated, error_code="gone", updated_at=NOW
+    )
+    await store.update_job("video_missing", status="failed")  # no such job: nothing happens
+    assert await store.get_job("video_missing") is None
+
+    replacement = job(1, upstream_id="task-other", status="in_progress", key_name="spare")
+    await store.insert_job(replacement)  # the same id again replaces the row
+    assert await store.get_job(original.id) == replacement
+    assert await store.list_jobs() == ([replacement], False)
+
+    assert await store.delete_job(original.id) is True
+    assert await store.get_job(original.id) is None
+    assert await store.delete_job(original.id) is False
+
+
+async def test_concurrent_job_writes_all_land_and_share_commits(store: Store) -> None:
+    jobs = [job(n) for n in range(200)]
+    commits_before = store.lane.commits if store.lane else 0
+    await asyncio.gather(*(store.insert_job(j) for j in jobs))
+    # The 200 coroutines all queue their write before the lane thread drains the queue: a lane
+    # committing each write on its own would count 200 commits.
+    if store.lane is not None:
+        assert 0 < store.lane.commits - commits_before < len(jobs)
+    assert await asyncio.gather(*(store.get_job(j.id) for j in jobs)) == jobs
+    await asyncio.gather(*(store.update_job(j.id, status="failed", updated_at=NOW) for j in jobs[::2]))
+    deleted = await asyncio.gather(*(store.delete_job(j.id) for j in jobs[1::2]))
+    assert deleted == [True] * 100
+    remaining = await asyncio.gather(*(store.get_job(j.id) for j in jobs))
+    assert remaining[::2] == [dataclasses.replace(j, status="failed", updated_at=NOW) for j in jobs[::2]]
+    assert remaining[1::2] == [None] * 100
+
+
+async def test_a_failing_job_write_fails_only_its_caller(store: Store) -> None:
+    good = [job(n) for n in range(10)]
+    bad = job(99, provider=None)  # NOT NULL violation
+    outcomes = await asyncio.gather(
+        *(store.insert_job(j) for j in [*good[:5], bad, *good[5:]]), return_exceptions=True
+    )
+    assert isinstance(outcomes.pop(5), sa.exc.IntegrityError)  # the same class on either backend
+    assert outcomes == [None] * 10
+    assert await store.get_job(bad.id) is None
+    assert await asyncio.gather(*(store.get_job(j.id) for j in good)) == good
+
+
+async def test_lane_before_migrations_and_after_close(tmp_path: Path) -> None:
+    store = await Store.open(f"sqlite:///{tmp_path}/fresh/irisgate.db")
+    lane = store.lane
+    assert lane is not None
+    with pytest.raises(sa.exc.OperationalError, match="no such table"):  # raised, the thread lives on
+        await store.get_job("video_0001")
+    await store.migrate()
+    await store.insert_job(job(1))
+    assert await store.get_job(job(1).id) == job(1)
+    await store.close()
+    await store.close()  # closing twice is fine
+    assert not lane._thread.is_alive()
+    with pytest.raises(RuntimeError, match="closed"):
+        await store.get_job(job(1).id)

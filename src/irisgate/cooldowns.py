@@ -27,6 +27,8 @@ class KeyCooldowns:
 
     def resting(self) -> dict[str, Rest]:
         """The keys still resting (expired rests are forgotten)."""
+        if not self._rests:
+            return {}
         now = time.monotonic()
         for key_id in [k for k, r in self._rests.items() if r.until <= now]:
             del self._rests[key_id]

@@ -81,7 +81,7 @@ class Dispatcher:
     def _route(self, model: str, avoided: set[str], last: GatewayError | None) -> Route:
         resting = self.cooldowns.resting()
         try:
-            return self.router.route(model, avoid=avoided | set(resting))
+            return self.router.route(model, avoid=avoided.union(resting) if resting else avoided)
         except GatewayError as error:
             if error.code != "upstream_credentials_exhausted":
                 raise

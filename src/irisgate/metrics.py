@@ -8,6 +8,7 @@ the app dir before anything imports prometheus_client, so `/metrics` adds up eve
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST as CONTENT_TYPE
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
@@ -31,6 +32,11 @@ COST = Counter(
 )
 
 
+# The labelled children, found once per label set: `labels()` costs more than the increment itself.
+MAX_CACHED_SERIES = 10_000
+_series: dict[tuple[Any, ...], list[Any]] = {}
+
+
 def observe(
     route: str,
     method: str,
@@ -41,10 +47,22 @@ def observe(
     seconds: float,
     cost_usd: float | None,
 ) -> None:
-    REQUESTS.labels(route, method, str(status), provider or "", model or "", error_code or "").inc()
-    LATENCY.labels(route, provider or "").observe(seconds)
+    key = (route, method, status, provider, model, error_code)
+    series = _series.get(key)
+    if series is None:
+        if len(_series) >= MAX_CACHED_SERIES:
+            _series.clear()
+        series = _series[key] = [
+            REQUESTS.labels(route, method, str(status), provider or "", model or "", error_code or ""),
+            LATENCY.labels(route, provider or ""),
+            None,  # the cost child, made with the first cost (no zero series for errors)
+        ]
+    series[0].inc()
+    series[1].observe(seconds)
     if cost_usd:
-        COST.labels(provider or "", model or "").inc(cost_usd)
+        if series[2] is None:
+            series[2] = COST.labels(provider or "", model or "")
+        series[2].inc(cost_usd)
 
 
 def exposition() -> bytes:

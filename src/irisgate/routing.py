@@ -85,7 +85,7 @@ class Router:
                 code="model_not_allowed",
                 param="model",
             )
-        usable = [key for key in admitting if key.id not in avoid]
+        usable = [key for key in admitting if key.id not in avoid] if avoid else admitting
         if not usable:
             raise GatewayError(
                 502,

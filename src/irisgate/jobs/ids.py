@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 import uuid
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ def encode_video_id(ref: VideoRef) -> str:
     return PREFIX + base64.urlsafe_b64encode(packed).rstrip(b"=").decode("ascii")
 
 
+@functools.lru_cache(maxsize=8192)  # a job is polled again and again; refs are immutable
 def decode_video_id(video_id: str) -> VideoRef:
     """The ref inside an id; anything that is not an id irisgate made is a 404."""
     if not video_id.startswith(PREFIX) or len(video_id) > MAX_ID_LENGTH:

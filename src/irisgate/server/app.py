@@ -8,7 +8,6 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -17,6 +16,7 @@ from irisgate import __version__, metrics
 from irisgate.config import load_config
 from irisgate.schemas.errors import GatewayError
 from irisgate.server import admin_api, images, openapi, ui_site, videos
+from irisgate.server.fast_routes import FastRoutes
 from irisgate.server.gateway import Gateway, GatewaySettings
 from irisgate.server.limits import RequestLimits
 from irisgate.server.responses import error_response, json_response
@@ -55,7 +55,9 @@ async def unhandled_error(request: Request, exc: Exception) -> Response:
     return error_response(GatewayError(500, "Internal error in the gateway", code="internal_error"))
 
 
-def create_app(settings: GatewaySettings) -> Starlette:
+def create_app(settings: GatewaySettings) -> RequestLimits:
+    """The ASGI app: the request-size guard, then the /v1 fast routes, then the Starlette app
+    (dashboard, /api, /health, /metrics, and every answer the fast routes do not give)."""
     gateway = Gateway(settings)
     app = Starlette(
         routes=[
@@ -68,14 +70,13 @@ def create_app(settings: GatewaySettings) -> Starlette:
             *ui_site.routes,
         ],
         lifespan=gateway.lifespan,
-        middleware=[Middleware(RequestLimits, max_body_bytes=settings.config.max_body_bytes)],
         exception_handlers={HTTPException: http_error, Exception: unhandled_error},
     )
     app.state.gateway = gateway
-    return app
+    return RequestLimits(FastRoutes(app), max_body_bytes=settings.config.max_body_bytes)
 
 
-def app_from_env() -> Starlette:
+def app_from_env() -> RequestLimits:
     """The factory uvicorn workers call (`irisgate serve` sets the environment and prepares the store)."""
     config_path = os.environ.get(ENV_CONFIG) or None
     app_dir = Path(os.environ.get(ENV_APP_DIR) or "./data")

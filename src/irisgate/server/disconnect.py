@@ -8,7 +8,6 @@ The cancelled call is answered 499 in the request log (the client never sees it)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable
 from typing import TypeVar
 
@@ -19,26 +18,42 @@ from irisgate.schemas.errors import GatewayError
 T = TypeVar("T")
 
 
+WATCH_AFTER_SECONDS = 0.05
+
+
 async def unless_disconnected(request: Request, work: Awaitable[T]) -> T:
-    task = asyncio.ensure_future(work)
-    watcher = asyncio.ensure_future(_disconnect(request))
+    """Await `work` in this task; if the client leaves meanwhile, cancel it where it is.
+
+    A watcher task listens for the disconnect, but only from `WATCH_AFTER_SECONDS` on: a call that
+    answers sooner (most, when the provider is quick) costs a timer instead of a task; a long one
+    (a real image generation takes seconds) is watched for nearly all its life."""
+    loop = asyncio.get_running_loop()
+    current = asyncio.current_task()
+    assert current is not None
+    gone = False
+    watcher: asyncio.Task[None] | None = None
+
+    async def watch() -> None:
+        nonlocal gone
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+        gone = True
+        current.cancel()
+
+    def start_watching() -> None:
+        nonlocal watcher
+        watcher = loop.create_task(watch())
+
+    timer = loop.call_later(WATCH_AFTER_SECONDS, start_watching)
     try:
-        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        return await work
+    except asyncio.CancelledError:
+        if not gone:
+            raise
+        current.uncancel()
+        message = "The client closed the connection; the upstream call was cancelled"
+        raise GatewayError(499, message, code="client_closed_request") from None
     finally:
-        if not watcher.done():
+        timer.cancel()
+        if watcher is not None:
             watcher.cancel()
-    if task.done():
-        return task.result()
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, GatewayError):
-        await task
-    raise GatewayError(
-        499, "The client closed the connection; the upstream call was cancelled", code="client_closed_request"
-    )
-
-
-async def _disconnect(request: Request) -> None:
-    while True:
-        message = await request.receive()
-        if message["type"] == "http.disconnect":
-            return

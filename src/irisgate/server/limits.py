@@ -27,6 +27,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MAX_HEADERS = 100
+BODILESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_HEADER_BYTES = 32 * 1024
 
 
@@ -64,26 +65,42 @@ class RequestLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        refusal = self.check_headers(scope["headers"])
-        if refusal is not None:
-            await send_error(send, refusal)
+        headers = scope["headers"]
+        if len(headers) > self.max_headers:
+            await send_error(
+                send,
+                header_error(
+                    f"The request has {len(headers)} headers; at most {self.max_headers} are allowed"
+                ),
+            )
+            return
+        total = 0
+        length: bytes | None = None
+        chunked = False
+        for name, value in headers:  # one pass: size, Content-Length, Transfer-Encoding
+            total += len(name) + len(value)
+            if len(name) == 14 and name.lower() == b"content-length":
+                length = value
+            elif len(name) == 17 and name.lower() == b"transfer-encoding":
+                chunked = True
+        if total > self.max_header_bytes:
+            await send_error(
+                send,
+                header_error(
+                    f"The request headers are {total} bytes; at most {self.max_header_bytes} are allowed"
+                ),
+            )
+            return
+        declared = parse_length(length)
+        if declared is not None and declared > self.max_body_bytes:
+            await send_error(send, RequestTooLarge(self.max_body_bytes))
+            return
+        if not chunked and (declared is not None or scope["method"] in BODILESS_METHODS):
+            # The server reads no more than a declared length (checked above), and a GET without
+            # one has no body; a Transfer-Encoding overrides Content-Length, so that body is counted.
+            await self.app(scope, receive, send)  # nothing to count: no wrapper on the hot path
             return
         await self.guard_body(scope, receive, send)
-
-    def check_headers(self, headers: list[tuple[bytes, bytes]]) -> GatewayError | None:
-        if len(headers) > self.max_headers:
-            return header_error(
-                f"The request has {len(headers)} headers; at most {self.max_headers} are allowed"
-            )
-        total = sum(len(name) + len(value) for name, value in headers)
-        if total > self.max_header_bytes:
-            return header_error(
-                f"The request headers are {total} bytes; at most {self.max_header_bytes} are allowed"
-            )
-        length = declared_length(headers)
-        if length is not None and length > self.max_body_bytes:
-            return RequestTooLarge(self.max_body_bytes)
-        return None
 
     async def guard_body(self, scope: Scope, receive: Receive, send: Send) -> None:
         received = 0
@@ -116,12 +133,11 @@ class RequestLimits:
             await send_error(send, RequestTooLarge(self.max_body_bytes))
 
 
-def declared_length(headers: list[tuple[bytes, bytes]]) -> int | None:
-    for name, value in headers:
-        if name.lower() == b"content-length":
-            text = value.strip()
-            return int(text) if text.isdigit() else None
-    return None
+def parse_length(value: bytes | None) -> int | None:
+    if value is None:
+        return None
+    text = value.strip()
+    return int(text) if text.isdigit() else None
 
 
 def header_error(message: str) -> GatewayError:

@@ -5,9 +5,10 @@ The record goes to the batched `RequestLogWriter`, so no request waits on a data
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -23,6 +24,25 @@ from irisgate.server.responses import error_response
 from irisgate.store import RequestLogRecord, VideoJobRecord
 
 log = logging.getLogger("irisgate.server")
+
+
+class RequestIds:
+    """Request ids unique across processes and restarts, without a random draw per request (`uuid4`
+    reads the OS's random source each time): a random per-process prefix and a counter, 32 hex digits."""
+
+    def __init__(self) -> None:
+        self.reset()
+        os.register_at_fork(after_in_child=self.reset)
+
+    def reset(self) -> None:
+        self._prefix = os.urandom(8).hex()
+        self._counter = itertools.count(1)
+
+    def next(self) -> str:
+        return f"{self._prefix}{next(self._counter):016x}"
+
+
+request_ids = RequestIds()
 
 
 @dataclass
@@ -51,10 +71,14 @@ class CallContext:
         )
         return job
 
-    def route_headers(self) -> dict[str, str]:
-        if self.provider is None:
-            return {}
-        return {"x-irisgate-provider": self.provider, "x-irisgate-model": self.model or ""}
+    def add_headers(self, response: Response) -> None:
+        """`x-request-id`, and the provider and model that served it (appended: the handler's
+        response is new, so none of them is there yet)."""
+        raw = response.raw_headers
+        raw.append((b"x-request-id", self.request_id.encode("latin-1")))
+        if self.provider is not None:
+            raw.append((b"x-irisgate-provider", self.provider.encode("latin-1")))
+            raw.append((b"x-irisgate-model", (self.model or "").encode("latin-1")))
 
 
 Handler = Callable[[Request, CallContext], Awaitable[Response]]
@@ -64,7 +88,7 @@ def observed(route_name: str) -> Callable[[Handler], Callable[[Request], Awaitab
     def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             started = time.perf_counter()
-            ctx = CallContext(request_id=uuid.uuid4().hex)
+            ctx = CallContext(request_id=request_ids.next())
             error: GatewayError | None = None
             try:
                 ctx.client = v1_client(request)
@@ -76,9 +100,7 @@ def observed(route_name: str) -> Callable[[Handler], Callable[[Request], Awaitab
                 log.exception("unhandled error in %s (request %s)", route_name, ctx.request_id)
                 error = GatewayError(500, "Internal error in the gateway", code="internal_error")
                 response = error_response(error)
-            response.headers["x-request-id"] = ctx.request_id
-            for name, value in ctx.route_headers().items():
-                response.headers[name] = value
+            ctx.add_headers(response)
             record = _record(request, route_name, ctx, response.status_code, error, started)
             request.app.state.gateway.request_log.record(record)
             metrics.observe(
@@ -94,6 +116,7 @@ def observed(route_name: str) -> Callable[[Handler], Callable[[Request], Awaitab
             return response
 
         endpoint.__name__ = handler.__name__
+        endpoint.observed = True  # type: ignore[attr-defined]  # every error answered: see fast_routes
         return endpoint
 
     return decorate

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -44,8 +44,8 @@ def create_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, hide_parameters=True, pool_pre_ping=True)
-    database = parsed.database or ""
-    if database and database != ":memory:" and not database.startswith("file:"):
+    database = sqlite_file_path(parsed)
+    if database is not None:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, hide_parameters=True)
     event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
@@ -53,10 +53,25 @@ def create_engine(url: str) -> AsyncEngine:
     return engine
 
 
+def sqlite_file_path(url: URL) -> str | None:
+    """The database file of a SQLite URL, as the driver opens it; None for PostgreSQL, in-memory
+    databases and ``file:`` URIs."""
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return database
+
+
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # Take over transaction control from the driver (SQLAlchemy's documented recipe), so that
     # BEGIN is emitted by _sqlite_on_begin and DDL is transactional too.
     dbapi_connection.isolation_level = None
+    apply_sqlite_pragmas(dbapi_connection)
+
+
+def apply_sqlite_pragmas(dbapi_connection: Any) -> None:
+    """irisgate's settings for every SQLite connection, whichever code opened it (the engine's pool,
+    the job lane's own ``sqlite3`` connection)."""
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")

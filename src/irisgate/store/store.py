@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 from irisgate.config.models import ProviderConfig
 from irisgate.store import admin_rows
-from irisgate.store.engine import IMMEDIATE, create_engine
+from irisgate.store.engine import IMMEDIATE, create_engine, sqlite_file_path
 from irisgate.store.records import (
     KeyRecord,
     ProviderRecord,
@@ -28,6 +29,7 @@ from irisgate.store.records import (
     VirtualKeyRecord,
     utc_now,
 )
+from irisgate.store.sqlite_lane import SqliteLane
 from irisgate.store.sync import sync_providers
 from irisgate.store.tables import (
     ERROR_MESSAGE_MAX_CHARS,
@@ -68,13 +70,28 @@ def _upgrade_head(connection: Connection) -> None:
     command.upgrade(alembic_config(connection), "head")
 
 
+def _job_upsert(insert: Any) -> Any:
+    """``INSERT … ON CONFLICT (id) DO UPDATE`` every column: replaces a job in one statement."""
+    statement = insert(video_jobs)
+    columns = {column.name: statement.excluded[column.name] for column in video_jobs.c if column.name != "id"}
+    return statement.on_conflict_do_update(index_elements=[video_jobs.c.id], set_=columns)
+
+
+_JOB_UPSERTS = {"postgresql": _job_upsert(postgresql.insert), "sqlite": _job_upsert(sqlite.insert)}
+
+
 class Store:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, lane: SqliteLane | None = None) -> None:
         self._engine = engine
+        self._lane = lane
 
     @classmethod
     async def open(cls, url: str) -> Store:
-        return cls(create_engine(url))
+        """A store on ``url``. A SQLite file also gets a lane (``sqlite_lane.py``): the hottest calls
+        (video jobs, request-log batches) skip SQLAlchemy and aiosqlite and share commits."""
+        engine = create_engine(url)
+        path = sqlite_file_path(engine.url)
+        return cls(engine, SqliteLane(path, engine.dialect, LOG_COLUMNS) if path is not None else None)
 
     @property
     def engine(self) -> AsyncEngine:
@@ -85,7 +102,13 @@ class Store:
         """``"sqlite"`` or ``"postgresql"``."""
         return self._engine.dialect.name
 
+    @property
+    def lane(self) -> SqliteLane | None:
+        return self._lane
+
     async def close(self) -> None:
+        if self._lane is not None:
+            await self._lane.aclose()
         await self._engine.dispose()
 
     @asynccontextmanager
@@ -154,6 +177,8 @@ class Store:
         if not rows:
             return
         values = [_log_values(row) for row in rows]
+        if self._lane is not None:
+            return await self._lane.insert_request_logs(values)
         async with self._engine.begin() as conn:
             await conn.execute(sa.insert(request_logs), values)
 
@@ -215,12 +240,14 @@ class Store:
 
     async def insert_job(self, job: VideoJobRecord) -> None:
         """Record a new job (one short transaction); an existing row with the same id is replaced."""
-        values = dataclasses.asdict(job)
+        if self._lane is not None:
+            return await self._lane.insert_job(job)
         async with self._engine.begin() as conn:
-            await conn.execute(sa.delete(video_jobs).where(video_jobs.c.id == job.id))
-            await conn.execute(sa.insert(video_jobs), values)
+            await conn.execute(_JOB_UPSERTS[self.dialect], dataclasses.asdict(job))
 
     async def get_job(self, job_id: str) -> VideoJobRecord | None:
+        if self._lane is not None:
+            return await self._lane.get_job(job_id)
         async with self._engine.connect() as conn:
             row = (
                 (await conn.execute(sa.select(video_jobs).where(video_jobs.c.id == job_id)))
@@ -231,11 +258,15 @@ class Store:
 
     async def update_job(self, job_id: str, **changes: Any) -> None:
         """Apply the changed fields of a job (and bump ``updated_at``)."""
+        if self._lane is not None:
+            return await self._lane.update_job(job_id, **changes)
         changes.setdefault("updated_at", utc_now())
         async with self._engine.begin() as conn:
             await conn.execute(sa.update(video_jobs).where(video_jobs.c.id == job_id).values(**changes))
 
     async def delete_job(self, job_id: str) -> bool:
+        if self._lane is not None:
+            return await self._lane.delete_job(job_id)
         async with self._engine.begin() as conn:
             result = await conn.execute(sa.delete(video_jobs).where(video_jobs.c.id == job_id))
         return bool(result.rowcount)
@@ -286,6 +317,9 @@ def _key_record(row: Mapping[str, Any]) -> KeyRecord:
     values = dict(row)
     values["models"] = tuple(values["models"] or ("*",))
     return KeyRecord(**values)
+
+
+LOG_COLUMNS = tuple(column.name for column in request_logs.c if column.name != "id")  # _log_values
 
 
 def _log_values(record: RequestLogRecord) -> dict[str, Any]:

@@ -1,0 +1,307 @@
+"""``SqliteLane``: the hot store calls on SQLite, off the event loop and without SQLAlchemy.
+
+Creating a video writes its job record before answering and retrieving one reads it, and every
+request leaves a request-log record (written in batches by ``RequestLogWriter``): the hottest
+store calls. Through SQLAlchemy's async engine and aiosqlite each cost ~1 ms and much event-loop CPU
+(statement building, pool checkout, a thread hop per driver call). Here one daemon thread owns one
+stdlib ``sqlite3`` connection and serves every call from a queue:
+
+* group commit: the thread takes everything queued at once and commits all its writes in one
+  transaction, so concurrent creates share one commit (the reads run after it, outside it);
+* one wake-up per batch: a single ``call_soon_threadsafe`` settles every future of the batch;
+* values go through the very processors SQLAlchemy uses for these tables, so rows written here read
+  back the same through the SQLAlchemy paths (``Store.list_jobs``, the admin API), and vice versa;
+* sqlite3 errors are wrapped as SQLAlchemy would (``sqlalchemy.exc.IntegrityError``…), so callers see
+  the same exceptions as on PostgreSQL.
+
+The connection is opened lazily, by the first call: ``Store.open`` may run before the database file
+or its tables exist (``irisgate serve`` opens a store to migrate it), and the lane must neither create
+anything nor race the migrations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from irisgate.store.engine import apply_sqlite_pragmas
+from irisgate.store.records import VideoJobRecord, utc_now
+from irisgate.store.tables import request_logs, video_jobs
+
+Processor = Callable[[Any], Any] | None
+
+
+class TableCodec:
+    """A table's SQL and its values as SQLAlchemy's dialect encodes and decodes them (built once)."""
+
+    def __init__(self, table: sa.Table, dialect: sa.Dialect, columns: Sequence[str] | None = None) -> None:
+        quote = dialect.identifier_preparer.quote
+        self.names = tuple(columns or (column.name for column in table.c))
+        self.quoted = {name: quote(name) for name in self.names}
+        self.table = quote(table.name)
+        impls = {name: table.c[name].type.dialect_impl(dialect) for name in self.names}
+        self.binds: dict[str, Processor] = {
+            name: impl.bind_processor(dialect) for name, impl in impls.items()
+        }
+        self.results: list[tuple[str, Processor]] = [
+            (name, impl.result_processor(dialect, None)) for name, impl in impls.items()
+        ]
+        marks = ", ".join("?" for _ in self.names)
+        self.insert_sql = f"INSERT INTO {self.table} ({', '.join(self.quoted.values())}) VALUES ({marks})"
+
+    def encoded(self, values: dict[str, Any]) -> list[Any]:
+        return _encoded((values[name] for name in self.names), self.binds.values())
+
+
+class _Call:
+    """One queued call: ``run(cursor, *args)`` in the lane thread, its outcome for ``future``."""
+
+    __slots__ = ("args", "error", "future", "result", "run", "write")
+
+    def __init__(
+        self, run: Callable[..., Any], write: bool, args: tuple[Any, ...], future: asyncio.Future[Any]
+    ) -> None:
+        self.run = run
+        self.write = write
+        self.args = args
+        self.future = future
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+
+_STOP = object()  # tells the thread to finish what is queued, close the connection and exit
+
+
+class SqliteLane:
+    """``Store``'s hot calls on a SQLite file: one thread, one connection, grouped commits."""
+
+    def __init__(self, path: str, dialect: sa.Dialect, log_columns: Sequence[str]) -> None:
+        self._path = path
+        jobs = self._jobs = TableCodec(video_jobs, dialect)
+        self._logs = TableCodec(request_logs, dialect, log_columns)
+        self._quoted, self._table = jobs.quoted, jobs.table
+        self._binds, self._results = jobs.binds, jobs.results
+        self._where_id = f"WHERE {self._quoted['id']} = ?"
+        names = ", ".join(self._quoted.values())
+        self._insert_sql = jobs.insert_sql.replace("INSERT INTO", "INSERT OR REPLACE INTO", 1)
+        self._select_sql = f"SELECT {names} FROM {self._table} {self._where_id}"
+        self._delete_sql = f"DELETE FROM {self._table} {self._where_id}"
+        self._update_sql: dict[tuple[str, ...], str] = {}  # by changed columns; used by the thread only
+        self.commits = 0  # write transactions committed (fewer than writes when they are grouped)
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._lock = threading.Lock()  # nothing is queued after _STOP
+        self._closed = False
+        self._thread = threading.Thread(target=self._serve, name="irisgate-sqlite-lane", daemon=True)
+        self._thread.start()
+
+    # -- the event loop's side ----------------------------------------------------------------------
+
+    async def insert_job(self, job: VideoJobRecord) -> None:
+        """Record a job; an existing row with the same id is replaced."""
+        await self._submit(self._insert, True, job)
+
+    async def get_job(self, job_id: str) -> VideoJobRecord | None:
+        return await self._submit(self._select, False, job_id)
+
+    async def update_job(self, job_id: str, **changes: Any) -> None:
+        """Apply the changed fields of a job (and bump ``updated_at`` unless given)."""
+        unknown = changes.keys() - self._binds.keys()
+        if unknown:  # what SQLAlchemy raises for them too
+            raise sa.exc.CompileError(f"Unconsumed column names: {', '.join(sorted(unknown))}")
+        changes.setdefault("updated_at", utc_now())
+        await self._submit(self._update, True, job_id, changes)
+
+    async def delete_job(self, job_id: str) -> bool:
+        return await self._submit(self._delete, True, job_id)
+
+    async def insert_request_logs(self, rows: list[dict[str, Any]]) -> None:
+        """Insert a batch of request-log rows (column values, as ``Store`` prepares them)."""
+        await self._submit(self._insert_logs, True, rows)
+
+    def close(self) -> None:
+        """Finish the queued calls, close the connection and join the thread (again: no-op)."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._queue.put(_STOP)
+        self._thread.join()
+
+    async def aclose(self) -> None:
+        await asyncio.to_thread(self.close)
+
+    def _submit(self, run: Callable[..., Any], write: bool, *args: Any) -> asyncio.Future[Any]:
+        future = asyncio.get_running_loop().create_future()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the SQLite lane is closed")
+            self._queue.put(_Call(run, write, args, future))
+        return future
+
+    # -- the lane thread ------------------------------------------------------------------------------
+
+    def _serve(self) -> None:
+        connection: sqlite3.Connection | None = None
+        try:
+            while True:
+                batch = [self._queue.get()]
+                while True:
+                    try:
+                        batch.append(self._queue.get_nowait())
+                    except queue.Empty:
+                        break
+                calls = [call for call in batch if call is not _STOP]
+                if calls:
+                    connection = self._serve_batch(connection, calls)
+                if len(calls) < len(batch):
+                    return
+        finally:
+            if connection is not None:
+                connection.close()
+
+    def _serve_batch(
+        self, connection: sqlite3.Connection | None, calls: list[_Call]
+    ) -> sqlite3.Connection | None:
+        try:
+            if connection is None:
+                connection = self._connect()
+            cursor = connection.cursor()
+            try:
+                self._write(cursor, [call for call in calls if call.write])
+                for call in calls:
+                    if not call.write:
+                        _attempt(call, cursor)
+            finally:
+                cursor.close()
+        except Exception as error:  # whatever went wrong fails this batch, never the thread
+            _fail([call for call in calls if call.error is None], error)
+        _settle(calls)
+        return connection
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self._path, isolation_level=None)
+        try:
+            apply_sqlite_pragmas(connection)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def _write(self, cursor: sqlite3.Cursor, writes: list[_Call]) -> None:
+        """All the writes in one transaction; if it fails, each alone, so that a bad write fails only
+        its own caller. A failed BEGIN fails them all: nothing ran, and retrying each would only wait
+        out the busy timeout again, once per write."""
+        if not writes:
+            return
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        except Exception as error:
+            _fail(writes, error)
+            return
+        try:
+            self._run_and_commit(cursor, writes)
+            return
+        except Exception as error:
+            if len(writes) == 1:
+                _fail(writes, error)
+                return
+        for call in writes:
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                self._run_and_commit(cursor, [call])
+            except Exception as error:
+                _fail([call], error)
+
+    def _run_and_commit(self, cursor: sqlite3.Cursor, calls: Sequence[_Call]) -> None:
+        """Run the calls in the open transaction and commit it, or roll it back."""
+        try:
+            for call in calls:
+                call.result = call.run(cursor, *call.args)
+            cursor.execute("COMMIT")
+        except BaseException:
+            if cursor.connection.in_transaction:
+                cursor.execute("ROLLBACK")
+            raise
+        self.commits += 1
+
+    def _insert(self, cursor: sqlite3.Cursor, job: VideoJobRecord) -> None:
+        values = [getattr(job, name) for name in self._binds]
+        cursor.execute(self._insert_sql, _encoded(values, self._binds.values()))
+
+    def _select(self, cursor: sqlite3.Cursor, job_id: str) -> VideoJobRecord | None:
+        row = cursor.execute(self._select_sql, (job_id,)).fetchone()
+        if row is None:
+            return None
+        return VideoJobRecord(
+            **{
+                name: value if process is None else process(value)
+                for (name, process), value in zip(self._results, row, strict=True)
+            }
+        )
+
+    def _update(self, cursor: sqlite3.Cursor, job_id: str, changes: dict[str, Any]) -> None:
+        names = tuple(changes)
+        sql = self._update_sql.get(names)
+        if sql is None:
+            assignments = ", ".join(f"{self._quoted[name]} = ?" for name in names)
+            sql = self._update_sql[names] = f"UPDATE {self._table} SET {assignments} {self._where_id}"
+        values = _encoded(changes.values(), [self._binds[name] for name in names])
+        cursor.execute(sql, [*values, job_id])
+
+    def _delete(self, cursor: sqlite3.Cursor, job_id: str) -> bool:
+        return bool(cursor.execute(self._delete_sql, (job_id,)).rowcount)
+
+    def _insert_logs(self, cursor: sqlite3.Cursor, rows: list[dict[str, Any]]) -> None:
+        cursor.executemany(self._logs.insert_sql, [self._logs.encoded(row) for row in rows])
+
+
+def _encoded(values: Any, processors: Any) -> list[Any]:
+    return [
+        value if process is None else process(value)
+        for value, process in zip(values, processors, strict=True)
+    ]
+
+
+def _attempt(call: _Call, cursor: sqlite3.Cursor) -> None:
+    try:
+        call.result = call.run(cursor, *call.args)
+    except Exception as error:
+        _fail([call], error)
+
+
+def _fail(calls: Sequence[_Call], error: BaseException) -> None:
+    for call in calls:
+        call.error = _wrapped(error)  # one exception object per caller: each gets its own traceback
+
+
+def _wrapped(error: BaseException) -> BaseException:
+    """A sqlite3 error as SQLAlchemy raises it (the same classes as the PostgreSQL path)."""
+    if isinstance(error, sqlite3.Error):
+        return sa.exc.DBAPIError.instance(None, None, error, sqlite3.Error, hide_parameters=True)
+    return error
+
+
+def _settle(calls: list[_Call]) -> None:
+    """Hand the outcomes to their event loop(s): one ``call_soon_threadsafe`` per loop and batch."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Call]] = {}
+    for call in calls:
+        by_loop.setdefault(call.future.get_loop(), []).append(call)
+    for loop, group in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # that loop is closed: nobody awaits these any more
+            loop.call_soon_threadsafe(_resolve, group)
+
+
+def _resolve(calls: list[_Call]) -> None:
+    for call in calls:
+        if call.future.done():  # cancelled while queued
+            continue
+        if call.error is not None:
+            call.future.set_exception(call.error)
+        else:
+            call.future.set_result(call.result)
