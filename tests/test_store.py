@@ -5,8 +5,10 @@ fresh database, dropped afterwards)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import os
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -486,14 +488,44 @@ async def test_job_update_replace_and_delete(store: Store) -> None:
     assert await store.delete_job(original.id) is False
 
 
+@contextlib.asynccontextmanager
+async def write_lock_held_elsewhere(store: Store) -> AsyncIterator[None]:
+    """On SQLite, another connection holds the write lock until the block ends (as another worker or
+    the request-log batch would); on PostgreSQL, nothing."""
+    if store.lane is None:
+        yield
+        return
+    blocker = sqlite3.connect(str(store.engine.url.database), isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        blocker.execute("COMMIT")
+        blocker.close()
+
+
+async def test_job_calls_run_inline_when_nothing_waits(store: Store) -> None:
+    if store.lane is None:
+        pytest.skip("the lane is SQLite's")
+    before = (store.lane.commits, store.lane.thread_commits)
+    await store.insert_job(job(1))
+    await store.update_job(job(1).id, status="completed")
+    assert (store.lane.commits, store.lane.thread_commits) == (before[0] + 2, before[1])  # no thread
+    async with write_lock_held_elsewhere(store):
+        assert (await store.get_job(job(1).id)).status == "completed"  # WAL: reads never wait
+
+
 async def test_concurrent_job_writes_all_land_and_share_commits(store: Store) -> None:
     jobs = [job(n) for n in range(200)]
-    commits_before = store.lane.commits if store.lane else 0
-    await asyncio.gather(*(store.insert_job(j) for j in jobs))
-    # The 200 coroutines all queue their write before the lane thread drains the queue: a lane
-    # committing each write on its own would count 200 commits.
+    thread_commits = store.lane.thread_commits if store.lane else 0
+    async with write_lock_held_elsewhere(store):
+        writes = asyncio.gather(*(store.insert_job(j) for j in jobs))
+        await asyncio.sleep(0)  # every write was tried inline, refused at once, and queued
+    await writes
+    # Queued behind the lock, the writes are drained together: committing each on its own would
+    # count 200 commits.
     if store.lane is not None:
-        assert 0 < store.lane.commits - commits_before < len(jobs)
+        assert 0 < store.lane.thread_commits - thread_commits < len(jobs)
     assert await asyncio.gather(*(store.get_job(j.id) for j in jobs)) == jobs
     await asyncio.gather(*(store.update_job(j.id, status="failed", updated_at=NOW) for j in jobs[::2]))
     deleted = await asyncio.gather(*(store.delete_job(j.id) for j in jobs[1::2]))
@@ -503,12 +535,16 @@ async def test_concurrent_job_writes_all_land_and_share_commits(store: Store) ->
     assert remaining[1::2] == [None] * 100
 
 
-async def test_a_failing_job_write_fails_only_its_caller(store: Store) -> None:
+@pytest.mark.parametrize("contended", [False, True], ids=["inline", "queued"])
+async def test_a_failing_job_write_fails_only_its_caller(store: Store, contended: bool) -> None:
     good = [job(n) for n in range(10)]
     bad = job(99, provider=None)  # NOT NULL violation
-    outcomes = await asyncio.gather(
-        *(store.insert_job(j) for j in [*good[:5], bad, *good[5:]]), return_exceptions=True
-    )
+    async with write_lock_held_elsewhere(store) if contended else contextlib.nullcontext():
+        writes = asyncio.gather(
+            *(store.insert_job(j) for j in [*good[:5], bad, *good[5:]]), return_exceptions=True
+        )
+        await asyncio.sleep(0)  # contended: all queued, then written in one batch that fails
+    outcomes = await writes
     assert isinstance(outcomes.pop(5), sa.exc.IntegrityError)  # the same class on either backend
     assert outcomes == [None] * 10
     assert await store.get_job(bad.id) is None

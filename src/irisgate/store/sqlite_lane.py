@@ -1,10 +1,12 @@
-"""``SqliteLane``: the hot store calls on SQLite, off the event loop and without SQLAlchemy.
+"""``SqliteLane``: the hot store calls on SQLite, without SQLAlchemy and without waiting on the loop.
 
 Creating a video writes its job record before answering and retrieving one reads it, and every
 request leaves a request-log record (written in batches by ``RequestLogWriter``): the hottest
 store calls. Through SQLAlchemy's async engine and aiosqlite each cost ~1 ms and much event-loop CPU
-(statement building, pool checkout, a thread hop per driver call). Here one daemon thread owns one
-stdlib ``sqlite3`` connection and serves every call from a queue:
+(statement building, pool checkout, a thread hop per driver call). Here a job call first runs on
+the event loop's own connection if it can do so without waiting (``sqlite_inline.py``: no lock to
+wait for, no checkpoint); otherwise, and for request-log batches always, it goes to one daemon
+thread that owns another stdlib ``sqlite3`` connection and serves every call from a queue:
 
 * group commit: the thread takes everything queued at once and commits all its writes in one
   transaction, so concurrent creates share one commit (the reads run after it, outside it);
@@ -33,6 +35,7 @@ import sqlalchemy as sa
 
 from irisgate.store.engine import apply_sqlite_pragmas
 from irisgate.store.records import VideoJobRecord, utc_now
+from irisgate.store.sqlite_inline import InlineSqlite, Refused
 from irisgate.store.tables import request_logs, video_jobs
 
 Processor = Callable[[Any], Any] | None
@@ -53,8 +56,18 @@ class TableCodec:
         self.results: list[tuple[str, Processor]] = [
             (name, impl.result_processor(dialect, None)) for name, impl in impls.items()
         ]
-        marks = ", ".join("?" for _ in self.names)
-        self.insert_sql = f"INSERT INTO {self.table} ({', '.join(self.quoted.values())}) VALUES ({marks})"
+        self.row_marks = "(" + ", ".join("?" for _ in self.names) + ")"
+        self.insert_sql = (
+            f"INSERT INTO {self.table} ({', '.join(self.quoted.values())}) VALUES {self.row_marks}"
+        )
+        self._insert_many: dict[int, str] = {}
+
+    def insert_many_sql(self, count: int) -> str:
+        """One INSERT of ``count`` rows (``VALUES (…), (…)``), built once per count."""
+        sql = self._insert_many.get(count)
+        if sql is None:
+            sql = self._insert_many[count] = self.insert_sql + f", {self.row_marks}" * (count - 1)
+        return sql
 
     def encoded(self, values: dict[str, Any]) -> list[Any]:
         return _encoded((values[name] for name in self.names), self.binds.values())
@@ -80,7 +93,8 @@ _STOP = object()  # tells the thread to finish what is queued, close the connect
 
 
 class SqliteLane:
-    """``Store``'s hot calls on a SQLite file: one thread, one connection, grouped commits."""
+    """``Store``'s hot calls on a SQLite file: inline when that cannot wait, else one thread with
+    its own connection and grouped commits."""
 
     def __init__(self, path: str, dialect: sa.Dialect, log_columns: Sequence[str]) -> None:
         self._path = path
@@ -93,11 +107,13 @@ class SqliteLane:
         self._insert_sql = jobs.insert_sql.replace("INSERT INTO", "INSERT OR REPLACE INTO", 1)
         self._select_sql = f"SELECT {names} FROM {self._table} {self._where_id}"
         self._delete_sql = f"DELETE FROM {self._table} {self._where_id}"
-        self._update_sql: dict[tuple[str, ...], str] = {}  # by changed columns; used by the thread only
-        self.commits = 0  # write transactions committed (fewer than writes when they are grouped)
+        self._update_sql: dict[tuple[str, ...], str] = {}  # by changed columns
+        self.thread_commits = 0  # the thread's write transactions (fewer than writes when grouped)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._lock = threading.Lock()  # nothing is queued after _STOP
         self._closed = False
+        self._pending = 0  # job calls queued for the thread and not yet settled
+        self._inline = InlineSqlite(path)
         self._thread = threading.Thread(target=self._serve, name="irisgate-sqlite-lane", daemon=True)
         self._thread.start()
 
@@ -105,10 +121,10 @@ class SqliteLane:
 
     async def insert_job(self, job: VideoJobRecord) -> None:
         """Record a job; an existing row with the same id is replaced."""
-        await self._submit(self._insert, True, job)
+        await self._submit(self._insert, True, (job,))
 
     async def get_job(self, job_id: str) -> VideoJobRecord | None:
-        return await self._submit(self._select, False, job_id)
+        return await self._submit(self._select, False, (job_id,))
 
     async def update_job(self, job_id: str, **changes: Any) -> None:
         """Apply the changed fields of a job (and bump ``updated_at`` unless given)."""
@@ -116,14 +132,19 @@ class SqliteLane:
         if unknown:  # what SQLAlchemy raises for them too
             raise sa.exc.CompileError(f"Unconsumed column names: {', '.join(sorted(unknown))}")
         changes.setdefault("updated_at", utc_now())
-        await self._submit(self._update, True, job_id, changes)
+        await self._submit(self._update, True, (job_id, changes))
 
     async def delete_job(self, job_id: str) -> bool:
-        return await self._submit(self._delete, True, job_id)
+        return await self._submit(self._delete, True, (job_id,))
 
     async def insert_request_logs(self, rows: list[dict[str, Any]]) -> None:
         """Insert a batch of request-log rows (column values, as ``Store`` prepares them)."""
-        await self._submit(self._insert_logs, True, rows)
+        # One multi-row INSERT, its values encoded here: the thread then holds the GIL only to bind
+        # them and releases it once for the whole insert, instead of once per row (which, against
+        # a busy event loop, makes the two threads hand the GIL back and forth for every row).
+        params = [value for row in rows for value in self._logs.encoded(row)]
+        sql = self._logs.insert_many_sql(len(rows))
+        await self._submit(_execute, True, (sql, params), inline=False)  # a batch: never on the loop
 
     def close(self) -> None:
         """Finish the queued calls, close the connection and join the thread (again: no-op)."""
@@ -132,17 +153,44 @@ class SqliteLane:
                 self._closed = True
                 self._queue.put(_STOP)
         self._thread.join()
+        self._inline.close()
+
+    @property
+    def commits(self) -> int:
+        """Write transactions committed, inline and by the thread."""
+        return self._inline.commits + self.thread_commits
 
     async def aclose(self) -> None:
         await asyncio.to_thread(self.close)
 
-    def _submit(self, run: Callable[..., Any], write: bool, *args: Any) -> asyncio.Future[Any]:
+    def _submit(
+        self, run: Callable[..., Any], write: bool, args: tuple[Any, ...], inline: bool = True
+    ) -> asyncio.Future[Any]:
+        """Run the call inline when that cannot wait (``sqlite_inline.py``), else queue it for the
+        thread. While calls are queued, later ones queue behind them, so writes keep their order."""
+        if self._closed:
+            raise RuntimeError("the SQLite lane is closed")
         future = asyncio.get_running_loop().create_future()
+        if inline and not self._pending:
+            try:
+                future.set_result(self._inline.run(run, write, args))
+                return future
+            except Refused:
+                pass
+            except Exception as error:
+                future.set_exception(_wrapped(error))
+                return future
         with self._lock:
             if self._closed:
                 raise RuntimeError("the SQLite lane is closed")
             self._queue.put(_Call(run, write, args, future))
+        if inline:  # only these need ordering with later inline calls
+            self._pending += 1
+            future.add_done_callback(self._done)
         return future
+
+    def _done(self, _future: asyncio.Future[Any]) -> None:
+        self._pending -= 1
 
     # -- the lane thread ------------------------------------------------------------------------------
 
@@ -228,16 +276,17 @@ class SqliteLane:
             if cursor.connection.in_transaction:
                 cursor.execute("ROLLBACK")
             raise
-        self.commits += 1
+        self.thread_commits += 1
 
     def _insert(self, cursor: sqlite3.Cursor, job: VideoJobRecord) -> None:
         values = [getattr(job, name) for name in self._binds]
         cursor.execute(self._insert_sql, _encoded(values, self._binds.values()))
 
     def _select(self, cursor: sqlite3.Cursor, job_id: str) -> VideoJobRecord | None:
-        row = cursor.execute(self._select_sql, (job_id,)).fetchone()
-        if row is None:
+        rows = cursor.execute(self._select_sql, (job_id,)).fetchall()  # to the end: no open read
+        if not rows:
             return None
+        row = rows[0]
         return VideoJobRecord(
             **{
                 name: value if process is None else process(value)
@@ -257,8 +306,9 @@ class SqliteLane:
     def _delete(self, cursor: sqlite3.Cursor, job_id: str) -> bool:
         return bool(cursor.execute(self._delete_sql, (job_id,)).rowcount)
 
-    def _insert_logs(self, cursor: sqlite3.Cursor, rows: list[dict[str, Any]]) -> None:
-        cursor.executemany(self._logs.insert_sql, [self._logs.encoded(row) for row in rows])
+
+def _execute(cursor: sqlite3.Cursor, sql: str, params: list[Any]) -> None:
+    cursor.execute(sql, params)
 
 
 def _encoded(values: Any, processors: Any) -> list[Any]:
