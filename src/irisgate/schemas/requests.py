@@ -7,6 +7,7 @@ the same name.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -18,6 +19,7 @@ MIN_SIDE = 64  # below every provider's minimum: "1x1" is refused here, not upst
 MAX_FALLBACKS = 10
 
 
+@functools.lru_cache(maxsize=256)  # validated, then read again for the wire request: a handful of sizes
 def parse_size(size: str) -> tuple[int, int] | None:
     """`"1024x768"` → (1024, 768); `"auto"` → None (the provider's default). Raises ValueError otherwise."""
     if size.strip().lower() == "auto":

@@ -71,6 +71,8 @@ def v1_client(request: Request) -> Client | None:
     """Who calls /v1: a virtual key's client, or None for the admin (admin token, or the dashboard's
     session with its CSRF token on changes) and for everyone while no virtual key exists."""
     gateway = request.app.state.gateway
+    if not gateway.clients.required:
+        return None  # no virtual key exists: /v1 is open, admin or not
     authorization = request.headers.get("authorization")
     if auth_of(request).bearer_ok(authorization):
         return None

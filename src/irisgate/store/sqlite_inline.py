@@ -43,15 +43,13 @@ class InlineSqlite:
         self.commits = 0
 
     def run(self, call: Callable[..., Any], write: bool, args: tuple[Any, ...]) -> Any:
-        """``call(cursor, *args)`` here and now (a write in its own transaction), or ``Refused``."""
+        """``call(cursor, *args)`` here and now, or ``Refused``. A write is one statement, which
+        SQLite runs as its own transaction (autocommit): no BEGIN and COMMIT to send."""
         connection = self._connection_here()
         cursor = connection.cursor()
         try:
-            if write:
-                cursor.execute("BEGIN IMMEDIATE")
             result = call(cursor, *args)
             if write:
-                cursor.execute("COMMIT")
                 self.commits += 1
             return result
         except sqlite3.OperationalError as error:
