@@ -504,15 +504,20 @@ async def write_lock_held_elsewhere(store: Store) -> AsyncIterator[None]:
         blocker.close()
 
 
-async def test_job_calls_run_inline_when_nothing_waits(store: Store) -> None:
-    if store.lane is None:
-        pytest.skip("the lane is SQLite's")
-    before = (store.lane.commits, store.lane.thread_commits)
-    await store.insert_job(job(1))
-    await store.update_job(job(1).id, status="completed")
-    assert (store.lane.commits, store.lane.thread_commits) == (before[0] + 2, before[1])  # no thread
-    async with write_lock_held_elsewhere(store):
-        assert (await store.get_job(job(1).id)).status == "completed"  # WAL: reads never wait
+async def test_job_calls_run_inline_when_nothing_waits(tmp_path: Path) -> None:
+    store = await Store.open(f"sqlite:///{tmp_path}/irisgate.db")  # the lane is SQLite's
+    await store.migrate()
+    try:
+        lane = store.lane
+        assert lane is not None
+        before = (lane.commits, lane.thread_commits)
+        await store.insert_job(job(1))
+        await store.update_job(job(1).id, status="completed")
+        assert (lane.commits, lane.thread_commits) == (before[0] + 2, before[1])  # no thread used
+        async with write_lock_held_elsewhere(store):
+            assert (await store.get_job(job(1).id)).status == "completed"  # WAL: reads never wait
+    finally:
+        await store.close()
 
 
 async def test_concurrent_job_writes_all_land_and_share_commits(store: Store) -> None:
