@@ -52,13 +52,45 @@ class ProviderSource(Protocol):
     providers: Mapping[str, Provider]
 
 
+MAX_CACHED_MODELS = 4096
+
+
 class Router:
     def __init__(self, source: ProviderSource, rng: random.Random | None = None) -> None:
         self.source = source
         self.rng = rng
+        # model string → what `_admitting` found, valid while the source's mappings stay the same
+        # objects (the registry replaces them whole on every reload)
+        self._cache: dict[str, tuple[str, str, Provider, list[KeyConfig]]] = {}
+        self._cached_for: tuple[object, object] = (None, None)
 
     def route(self, model_string: str, avoid: Collection[str] = ()) -> Route:
         """A route for the model; `avoid` names keys (by id) not to use now (set aside after failures)."""
+        source = (self.source.configs, self.source.providers)
+        if source[0] is not self._cached_for[0] or source[1] is not self._cached_for[1]:
+            self._cache.clear()
+            self._cached_for = source
+        found = self._cache.get(model_string)
+        if found is None:
+            found = self._admitting(model_string)
+            if len(self._cache) >= MAX_CACHED_MODELS:
+                self._cache.clear()
+            self._cache[model_string] = found
+        provider_name, model, provider, admitting = found
+        usable = [key for key in admitting if key.id not in avoid] if avoid else admitting
+        if not usable:
+            raise GatewayError(
+                502,
+                f"Every {provider_name} key that may serve '{model}' was refused or throttled "
+                f"({len(admitting)} key{'s' if len(admitting) > 1 else ''} set aside)",
+                code="upstream_credentials_exhausted",
+                param="model",
+                headers={"x-should-retry": "false"},
+            )
+        return Route(provider_name, model, provider, choose_key(usable, self.rng))
+
+    def _admitting(self, model_string: str) -> tuple[str, str, Provider, list[KeyConfig]]:
+        """The provider of the model and its enabled keys that admit it, or the error saying why not."""
         provider_name, model = split_model(model_string)
         config = self.source.configs.get(provider_name)
         provider = self.source.providers.get(provider_name)
@@ -85,17 +117,7 @@ class Router:
                 code="model_not_allowed",
                 param="model",
             )
-        usable = [key for key in admitting if key.id not in avoid] if avoid else admitting
-        if not usable:
-            raise GatewayError(
-                502,
-                f"Every {provider_name} key that may serve '{model}' was refused or throttled "
-                f"({len(admitting)} key{'s' if len(admitting) > 1 else ''} set aside)",
-                code="upstream_credentials_exhausted",
-                param="model",
-                headers={"x-should-retry": "false"},
-            )
-        return Route(provider_name, model, provider, choose_key(usable, self.rng))
+        return provider_name, model, provider, admitting
 
     def key_route(self, provider_name: str, key_id: str, model: str) -> Route:
         """The route of an existing job: the same provider and the very key that created it."""

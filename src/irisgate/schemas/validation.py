@@ -35,6 +35,8 @@ def to_gateway_error(exc: ValidationError) -> GatewayError:
 def too_deep(data: dict[str, Any], limit: int = MAX_NESTING) -> str | None:
     """The first field whose value nests objects or arrays more than `limit` levels deep, if any."""
     for name, value in data.items():
+        if not isinstance(value, dict | list):
+            continue  # most fields: nothing to walk
         stack = [(value, 1)]
         while stack:
             item, depth = stack.pop()

@@ -32,11 +32,24 @@ class MultipartBody:
     files: dict[str, list[UploadFile]] = field(default_factory=dict)
 
 
+async def read_body(request: Request) -> bytes:
+    """The whole body, straight from `receive` (Starlette's `body()` streams through more layers;
+    this is on every JSON request's path). Kept on the request, as `body()` would."""
+    chunks = []
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            raise client_gone()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    request._body = raw  # Starlette's own cache: a later body() returns it
+    return raw
+
+
 async def read_json_object(request: Request) -> dict[str, Any]:
-    try:
-        raw = await request.body()
-    except ClientDisconnect:
-        raise client_gone() from None
+    raw = await read_body(request)
     if not raw.strip():
         raise invalid_request("The request body is empty; send a JSON object", None, code="invalid_json")
     try:

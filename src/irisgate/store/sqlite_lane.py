@@ -53,6 +53,7 @@ class TableCodec:
         self.binds: dict[str, Processor] = {
             name: impl.bind_processor(dialect) for name, impl in impls.items()
         }
+        self._processed = [(i, p) for i, p in enumerate(self.binds.values()) if p is not None]
         self.results: list[tuple[str, Processor]] = [
             (name, impl.result_processor(dialect, None)) for name, impl in impls.items()
         ]
@@ -70,7 +71,12 @@ class TableCodec:
         return sql
 
     def encoded(self, values: dict[str, Any]) -> list[Any]:
-        return _encoded((values[name] for name in self.names), self.binds.values())
+        row = [values[name] for name in self.names]
+        for index, process in self._processed:
+            value = row[index]
+            if value is not None:
+                row[index] = process(value)
+        return row
 
 
 class _Call:
