@@ -25,6 +25,7 @@ SEPARATOR = "\x1f"
 MAX_ID_LENGTH = 512
 # What a key id or a provider's task id may be in a v2 id: it ends up in a provider URL path, so no
 # '/', '%', '?', '#' and no dot segments (a forged id must not walk the provider's API with our key).
+CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 SAFE_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,199}$")
 
 
@@ -72,11 +73,12 @@ def not_found(video_id: str) -> GatewayError:
 
 
 def _pack_uuids(ref: VideoRef) -> bytes | None:
+    """v1: both ids in canonical UUID text (lowercase, hyphenated), so that decoding gives them back."""
     code = PROVIDER_CODES.get(ref.provider)
-    try:
-        key, task = uuid.UUID(ref.key_id), uuid.UUID(ref.upstream_id)
-    except ValueError:
+    if (
+        code is None
+        or not CANONICAL_UUID.fullmatch(ref.key_id)
+        or not CANONICAL_UUID.fullmatch(ref.upstream_id)
+    ):
         return None
-    if code is None or str(key) != ref.key_id or str(task) != ref.upstream_id:
-        return None
-    return bytes([1, code]) + key.bytes + task.bytes
+    return bytes([1, code]) + bytes.fromhex(ref.key_id.replace("-", "") + ref.upstream_id.replace("-", ""))
