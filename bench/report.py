@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 METHOD = (
-    "c=1 runs pin wrk, the fake upstream and the gateway to CPU 0 (taskset, sched_setaffinity); c=16 and "
+    "c=1 runs pin wrk, the fake upstream and the gateway to CPU 0 (taskset, sched_setaffinity), and come "
+    "after every target's c=16 and c=64 runs, in rounds that visit the targets in turn; each target's c=1 "
+    "figures are those of its run with the median p50; c=16 and "
     "c=64 runs are unpinned (wrk with 2 threads). *Added* = p50 minus the direct p50 of the same request "
     "kind; *vs ref* = the figure divided by the reference gateway's (bench/reference_gateway.py) in this "
     "run. CPU = utime+stime of the gateway's process tree during the c=16 run, per 10,000 requests. The "
@@ -408,8 +410,8 @@ def render(suite: Suite) -> str:
         "",
         machine_line(suite),
         "",
-        f"Command: `{command}`. Every wrk run lasts {args.duration:g} s after a {args.warmup:g} s warm-up; "
-        + METHOD,
+        f"Command: `{command}`. Every wrk run lasts {args.duration:g} s, after a {args.warmup:g} s warm-up "
+        f"per target and kind; c=1 runs: {getattr(args, 'rounds', 1)} rounds. " + METHOD,
         "",
     ]
     if suite.overhead:

@@ -211,35 +211,57 @@ def pinned(suite: Suite, target: Target, cpus: frozenset[int] | set[int]) -> Non
             procs.pin(child.pid, cpus)
 
 
-def measure_series(suite: Suite, target: Target, endpoint: Endpoint) -> Series:
-    d, pid = suite.args.duration, target.child.pid if target.child else None
+def wrk_run(suite: Suite, target: Target, endpoint: Endpoint, connections: int, **kw: object) -> WrkResult:
     assert endpoint.url and endpoint.script
+    seconds = kw.pop("seconds", suite.args.duration)
+    return load.wrk(endpoint.url, endpoint.script, connections, seconds, auth=target.auth, **kw)  # type: ignore[arg-type]
 
-    def run(connections: int, seconds: float = d, **kw: object) -> WrkResult:
-        assert endpoint.url and endpoint.script
-        return load.wrk(endpoint.url, endpoint.script, connections, seconds, auth=target.auth, **kw)  # type: ignore[arg-type]
 
-    run(16, seconds=suite.args.warmup)
+def measure_throughput(suite: Suite, target: Target, endpoint: Endpoint) -> Series:
+    """Warm-up, then c=16 (with the target's CPU time) and c=64."""
+    pid = target.child.pid if target.child else None
+    wrk_run(suite, target, endpoint, 16, seconds=suite.args.warmup)
+    c16 = wrk_run(suite, target, endpoint, 16, measure_pid=pid)
+    c64 = wrk_run(suite, target, endpoint, 64)
+    return Series(None, c16, c64)
+
+
+def measure_pinned(suite: Suite, target: Target, endpoint: Endpoint) -> WrkResult:
+    """One c=1 run with wrk, the fake and the target pinned to one CPU."""
     pinned(suite, target, {PINNED_CPU})
     try:
-        c1 = run(1, cpu=PINNED_CPU)
+        return wrk_run(suite, target, endpoint, 1, cpu=PINNED_CPU)
     finally:
         pinned(suite, target, procs.ALL_CPUS)
-    c16 = run(16, measure_pid=pid)
-    c64 = run(64)
-    return Series(c1, c16, c64)
+
+
+def median_run(runs: list[WrkResult]) -> WrkResult:
+    """The run with the median p50 (its p99 with it): one disturbed run cannot move the figure."""
+    return sorted(runs, key=lambda run: run.p50_ms)[len(runs) // 2]
 
 
 def overhead(suite: Suite) -> None:
+    """Per kind: every target's throughput series, then `--rounds` rounds of c=1 runs that visit the
+    targets in turn, so a slow spell of the shared machine falls on all of them; the median is kept."""
     for kind in suite.args.kinds:
-        suite.overhead[kind] = {}
+        series: dict[str, Series] = {}
+        measured: list[tuple[str, Target, Endpoint]] = []
         for name, target in suite.targets.items():
             endpoint = target.endpoints[kind]
             if endpoint.na:
-                suite.overhead[kind][name] = Series(na=endpoint.na)
+                series[name] = Series(na=endpoint.na)
                 continue
             log(f"overhead {kind:8} {name}")
-            suite.overhead[kind][name] = measure_series(suite, target, endpoint)
+            series[name] = measure_throughput(suite, target, endpoint)
+            measured.append((name, target, endpoint))
+        pinned_runs: dict[str, list[WrkResult]] = {name: [] for name, _, _ in measured}
+        for round_number in range(suite.args.rounds):
+            log(f"overhead {kind:8} c=1 round {round_number + 1}/{suite.args.rounds}")
+            for name, target, endpoint in measured:
+                pinned_runs[name].append(measure_pinned(suite, target, endpoint))
+        for name, runs in pinned_runs.items():
+            series[name].c1 = median_run(runs)
+        suite.overhead[kind] = series
 
 
 def streaming(suite: Suite) -> None:
@@ -413,6 +435,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--duration", type=float, default=5.0, help="seconds per measured wrk run (default 5)"
     )
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up before a series")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="c=1 runs per target, interleaved; median kept (default 3)"
+    )
     parser.add_argument("--download-runs", type=int, default=3, help="1 GB downloads per path (median kept)")
     parser.add_argument("--no-litellm", dest="litellm", action="store_false", help="leave LiteLLM out")
     parser.add_argument(
