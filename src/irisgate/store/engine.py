@@ -11,8 +11,6 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
-WAL_AUTOCHECKPOINT_PAGES = 10_000
-WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
 WAL_SWITCH_ATTEMPTS = 100
 # Execution option asking for "BEGIN IMMEDIATE" on SQLite: take the write lock up front, so that a
 # read-then-write transaction (migrations, config sync) cannot lose a race with another process.
@@ -81,13 +79,6 @@ def apply_sqlite_pragmas(dbapi_connection: Any) -> None:
         # In WAL mode NORMAL fsyncs at checkpoints, not at every commit: a crash of irisgate loses
         # nothing committed; only a power cut may drop the last commits (the database stays sound).
         cursor.execute("PRAGMA synchronous=NORMAL")
-        # A checkpoint copies each page once however often the WAL holds it, and the hot writes (job
-        # records, request logs) touch the same few pages again and again: checkpointing at 10,000
-        # pages instead of SQLite's 1,000 does a fraction of the copying and fsyncs (measured: video
-        # create p50 at concurrency 1 from 0.33-0.68 ms to 0.31-0.33 ms, and steadier). The WAL file
-        # grows to ~40 MB; journal_size_limit caps what a checkpoint leaves of it on disk.
-        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
-        cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT_BYTES}")
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
         cursor.close()
