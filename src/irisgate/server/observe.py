@@ -75,10 +75,10 @@ class CallContext:
         """`x-request-id`, and the provider and model that served it (appended: the handler's
         response is new, so none of them is there yet)."""
         raw = response.raw_headers
-        raw.append((b"x-request-id", self.request_id.encode("latin-1")))
-        if self.provider is not None:
-            raw.append((b"x-irisgate-provider", self.provider.encode("latin-1")))
-            raw.append((b"x-irisgate-model", (self.model or "").encode("latin-1")))
+        raw.append((b"x-request-id", self.request_id.encode()))
+        if self.provider is not None:  # names a client chose: never fail the answer over a header
+            raw.append((b"x-irisgate-provider", self.provider.encode("latin-1", "replace")))
+            raw.append((b"x-irisgate-model", (self.model or "").encode("latin-1", "replace")))
 
 
 Handler = Callable[[Request, CallContext], Awaitable[Response]]

@@ -28,7 +28,7 @@ import contextlib
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -70,13 +70,24 @@ class TableCodec:
             sql = self._insert_many[count] = self.insert_sql + f", {self.row_marks}" * (count - 1)
         return sql
 
-    def encoded(self, values: dict[str, Any]) -> list[Any]:
+    def encoded(self, values: Mapping[str, Any]) -> list[Any]:
+        """A whole row's parameters, in column order."""
         row = [values[name] for name in self.names]
         for index, process in self._processed:
             value = row[index]
             if value is not None:
                 row[index] = process(value)
         return row
+
+    def encode(self, name: str, value: Any) -> Any:
+        process = self.binds[name]
+        return value if value is None or process is None else process(value)
+
+    def decoded(self, row: Sequence[Any]) -> dict[str, Any]:
+        return {
+            name: value if process is None else process(value)
+            for (name, process), value in zip(self.results, row, strict=True)
+        }
 
 
 class _Call:
@@ -106,13 +117,10 @@ class SqliteLane:
         self._path = path
         jobs = self._jobs = TableCodec(video_jobs, dialect)
         self._logs = TableCodec(request_logs, dialect, log_columns)
-        self._quoted, self._table = jobs.quoted, jobs.table
-        self._binds, self._results = jobs.binds, jobs.results
-        self._where_id = f"WHERE {self._quoted['id']} = ?"
-        names = ", ".join(self._quoted.values())
+        self._where_id = f"WHERE {jobs.quoted['id']} = ?"
         self._insert_sql = jobs.insert_sql.replace("INSERT INTO", "INSERT OR REPLACE INTO", 1)
-        self._select_sql = f"SELECT {names} FROM {self._table} {self._where_id}"
-        self._delete_sql = f"DELETE FROM {self._table} {self._where_id}"
+        self._select_sql = f"SELECT {', '.join(jobs.quoted.values())} FROM {jobs.table} {self._where_id}"
+        self._delete_sql = f"DELETE FROM {jobs.table} {self._where_id}"
         self._update_sql: dict[tuple[str, ...], str] = {}  # by changed columns
         self.thread_commits = 0  # the thread's write transactions (fewer than writes when grouped)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -134,7 +142,7 @@ class SqliteLane:
 
     async def update_job(self, job_id: str, **changes: Any) -> None:
         """Apply the changed fields of a job (and bump ``updated_at`` unless given)."""
-        unknown = changes.keys() - self._binds.keys()
+        unknown = changes.keys() - self._jobs.binds.keys()
         if unknown:  # what SQLAlchemy raises for them too
             raise sa.exc.CompileError(f"Unconsumed column names: {', '.join(sorted(unknown))}")
         changes.setdefault("updated_at", utc_now())
@@ -285,29 +293,21 @@ class SqliteLane:
         self.thread_commits += 1
 
     def _insert(self, cursor: sqlite3.Cursor, job: VideoJobRecord) -> None:
-        values = [getattr(job, name) for name in self._binds]
-        cursor.execute(self._insert_sql, _encoded(values, self._binds.values()))
+        cursor.execute(self._insert_sql, self._jobs.encoded(vars(job)))
 
     def _select(self, cursor: sqlite3.Cursor, job_id: str) -> VideoJobRecord | None:
         rows = cursor.execute(self._select_sql, (job_id,)).fetchall()  # to the end: no open read
         if not rows:
             return None
-        row = rows[0]
-        return VideoJobRecord(
-            **{
-                name: value if process is None else process(value)
-                for (name, process), value in zip(self._results, row, strict=True)
-            }
-        )
+        return VideoJobRecord(**self._jobs.decoded(rows[0]))
 
     def _update(self, cursor: sqlite3.Cursor, job_id: str, changes: dict[str, Any]) -> None:
         names = tuple(changes)
         sql = self._update_sql.get(names)
         if sql is None:
-            assignments = ", ".join(f"{self._quoted[name]} = ?" for name in names)
-            sql = self._update_sql[names] = f"UPDATE {self._table} SET {assignments} {self._where_id}"
-        values = _encoded(changes.values(), [self._binds[name] for name in names])
-        cursor.execute(sql, [*values, job_id])
+            assignments = ", ".join(f"{self._jobs.quoted[name]} = ?" for name in names)
+            sql = self._update_sql[names] = f"UPDATE {self._jobs.table} SET {assignments} {self._where_id}"
+        cursor.execute(sql, [*(self._jobs.encode(name, value) for name, value in changes.items()), job_id])
 
     def _delete(self, cursor: sqlite3.Cursor, job_id: str) -> bool:
         return bool(cursor.execute(self._delete_sql, (job_id,)).rowcount)
@@ -315,13 +315,6 @@ class SqliteLane:
 
 def _execute(cursor: sqlite3.Cursor, sql: str, params: list[Any]) -> None:
     cursor.execute(sql, params)
-
-
-def _encoded(values: Any, processors: Any) -> list[Any]:
-    return [
-        value if process is None else process(value)
-        for value, process in zip(values, processors, strict=True)
-    ]
 
 
 def _attempt(call: _Call, cursor: sqlite3.Cursor) -> None:
