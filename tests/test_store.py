@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from irisgate.config import parse_config
 from irisgate.store import RequestLogRecord, Store, VideoJobRecord, default_store_url, normalize_store_url
+from irisgate.store.sqlite_checkpoints import Checkpointer
 from irisgate.store.store import alembic_config
 from irisgate.store.tables import metadata, provider_keys, providers, video_jobs
 
@@ -142,7 +143,7 @@ async def test_migrate_creates_tables_and_is_idempotent(store_url: str) -> None:
             ).scalar()
         expected = {"providers", "provider_keys", "request_logs", "video_jobs", "irisgate_alembic_version"}
         assert expected <= tables
-        assert version == ScriptDirectory.from_config(alembic_config()).get_current_head() == "0004"
+        assert version == ScriptDirectory.from_config(alembic_config()).get_current_head() == "0005"
     finally:
         await store.close()
     reopened = await Store.open(store_url)  # a restart migrates again without complaint
@@ -518,6 +519,58 @@ async def test_job_calls_run_inline_when_nothing_waits(tmp_path: Path) -> None:
             assert (await store.get_job(job(1).id)).status == "completed"  # WAL: reads never wait
     finally:
         await store.close()
+
+
+async def test_request_log_batches_run_inline_and_queue_behind_a_held_lock(tmp_path: Path) -> None:
+    store = await Store.open(f"sqlite:///{tmp_path}/irisgate.db")
+    await store.migrate()
+    try:
+        lane = store.lane
+        assert lane is not None
+        before = (lane.commits, lane.thread_commits)
+        await store.insert_request_logs([log(n) for n in range(25)])
+        assert (lane.commits, lane.thread_commits) == (before[0] + 1, before[1])  # one inline INSERT
+        async with write_lock_held_elsewhere(store):
+            queued = asyncio.ensure_future(store.insert_request_logs([log(n) for n in range(25, 30)]))
+            await asyncio.sleep(0)  # tried inline, refused at once, queued for the lane thread
+            assert not queued.done()
+        await queued
+        assert lane.thread_commits == before[1] + 1
+        assert [r.request_id for r in await store.list_request_logs()] == [
+            f"req-{n}" for n in range(29, -1, -1)
+        ]
+    finally:
+        await store.close()
+
+
+def test_the_checkpointer_copies_committed_pages_into_the_database_file(tmp_path: Path) -> None:
+    path = tmp_path / "irisgate.db"
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")  # as the serving loop's connection
+    writer.execute("CREATE TABLE t (v)")
+    writer.executemany("INSERT INTO t VALUES (?)", [(n,) for n in range(100)])
+
+    def rows_in_the_file_alone() -> int:  # a copy without its WAL sees only what was checkpointed
+        copy = tmp_path / "copy.db"
+        copy.write_bytes(path.read_bytes())
+        reader = sqlite3.connect(copy)
+        try:
+            return reader.execute("SELECT count(*) FROM t").fetchone()[0]
+        except sqlite3.OperationalError:  # not even the table
+            return 0
+        finally:
+            reader.close()
+
+    commits = 0
+    idle = Checkpointer(str(path), lambda: commits, interval=3600)
+    idle.close()  # nothing was committed (as far as it knows): no checkpoint
+    assert idle.checkpoints == 0 and rows_in_the_file_alone() == 0
+    commits = 101
+    checkpointer = Checkpointer(str(path), lambda: commits, interval=3600)
+    checkpointer.close()  # a last checkpoint of what was committed since the last one
+    assert checkpointer.checkpoints == 1 and rows_in_the_file_alone() == 100
+    writer.close()
 
 
 async def test_concurrent_job_writes_all_land_and_share_commits(store: Store) -> None:

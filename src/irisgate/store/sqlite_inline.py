@@ -1,16 +1,17 @@
 """The first try of a hot SQLite call: on the serving thread's own connection, never waiting.
 
-A primary-key read (~5 µs) or a one-row write and its commit (~40 µs in WAL mode with
-synchronous=NORMAL: a write() into the WAL, no fsync) cost far less than handing the call to a
-thread: measured, a thread round trip (queue, wake-ups, GIL hand-overs, the loop's wake-up pipe)
-costs 100 to 200 µs of CPU per call. So ``SqliteLane`` runs each call here first, on a connection
-that can never make the event loop wait:
+A primary-key read (~5 µs), a one-row write and its commit (~40 µs in WAL mode with
+synchronous=NORMAL: a write() into the WAL, no fsync) or a 25-row request-log batch (~130 µs) cost
+far less than handing the call to a thread: measured, a thread round trip (queue, wake-ups, GIL
+hand-overs, the loop's wake-up pipe) costs 100 to 200 µs of CPU per call, and more while the loop
+is busy. So ``SqliteLane`` runs each call here first, on a connection that can never make the event
+loop wait:
 
-* ``busy_timeout=0``: when another connection holds the write lock (the lane thread writing a
-  request-log batch, another worker, the admin), SQLite refuses at once with SQLITE_BUSY and the
-  call goes to the lane thread instead, which waits its turn there;
-* ``wal_autocheckpoint=0``: checkpoints, the one fsync of WAL mode, are left to the other
-  connections (the lane thread's commits checkpoint as usual), never run on the loop;
+* ``busy_timeout=0``: when another connection holds the write lock (another worker, the admin, the
+  lane thread), SQLite refuses at once with SQLITE_BUSY and the call goes to the lane thread
+  instead, which waits its turn there;
+* ``wal_autocheckpoint=0``: checkpoints, the one fsync of WAL mode, are left to the checkpoint
+  thread (``sqlite_checkpoints.py``), never run on the loop;
 * every statement is read to its end, so no read transaction stays open to hold back checkpoints.
 
 Only the thread that first used it (the serving event loop's) uses the connection; calls from

@@ -3,10 +3,16 @@
 Creating a video writes its job record before answering and retrieving one reads it, and every
 request leaves a request-log record (written in batches by ``RequestLogWriter``): the hottest
 store calls. Through SQLAlchemy's async engine and aiosqlite each cost ~1 ms and much event-loop CPU
-(statement building, pool checkout, a thread hop per driver call). Here a job call first runs on
+(statement building, pool checkout, a thread hop per driver call). Here every call first runs on
 the event loop's own connection if it can do so without waiting (``sqlite_inline.py``: no lock to
-wait for, no checkpoint); otherwise, and for request-log batches always, it goes to one daemon
-thread that owns another stdlib ``sqlite3`` connection and serves every call from a queue:
+wait for, no checkpoint). A request-log batch is one multi-row INSERT: ~5 µs a row there, where
+handing it to a thread cost ~30 µs a row, nearly all of it the two threads passing the GIL back and
+forth while the loop is busy (measured: two context switches per request). Checkpoints run in a
+thread of their own (``sqlite_checkpoints.py``).
+
+A call that would wait (another connection holds the write lock: another worker, the admin) goes
+to one daemon thread that owns another stdlib ``sqlite3`` connection and serves every call from a
+queue:
 
 * group commit: the thread takes everything queued at once and commits all its writes in one
   transaction, so concurrent creates share one commit (the reads run after it, outside it);
@@ -25,18 +31,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import operator
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
 from irisgate.store.engine import apply_sqlite_pragmas
-from irisgate.store.records import VideoJobRecord, utc_now
+from irisgate.store.records import RequestLogRecord, VideoJobRecord, utc_now
+from irisgate.store.sqlite_checkpoints import Checkpointer
 from irisgate.store.sqlite_inline import InlineSqlite, Refused
-from irisgate.store.tables import request_logs, video_jobs
+from irisgate.store.tables import clipped_error_message, request_logs, video_jobs
 
 Processor = Callable[[Any], Any] | None
 
@@ -57,6 +65,7 @@ class TableCodec:
         self.results: list[tuple[str, Processor]] = [
             (name, impl.result_processor(dialect, None)) for name, impl in impls.items()
         ]
+        self._attributes = operator.attrgetter(*self.names)
         self.row_marks = "(" + ", ".join("?" for _ in self.names) + ")"
         self.insert_sql = (
             f"INSERT INTO {self.table} ({', '.join(self.quoted.values())}) VALUES {self.row_marks}"
@@ -70,9 +79,9 @@ class TableCodec:
             sql = self._insert_many[count] = self.insert_sql + f", {self.row_marks}" * (count - 1)
         return sql
 
-    def encoded(self, values: Mapping[str, Any]) -> list[Any]:
-        """A whole row's parameters, in column order."""
-        row = [values[name] for name in self.names]
+    def encoded(self, record: Any) -> list[Any]:
+        """A whole row's parameters from a record's attributes of the same names, in column order."""
+        row = list(self._attributes(record))
         for index, process in self._processed:
             value = row[index]
             if value is not None:
@@ -117,6 +126,7 @@ class SqliteLane:
         self._path = path
         jobs = self._jobs = TableCodec(video_jobs, dialect)
         self._logs = TableCodec(request_logs, dialect, log_columns)
+        self._message = self._logs.names.index("error_message")
         self._where_id = f"WHERE {jobs.quoted['id']} = ?"
         self._insert_sql = jobs.insert_sql.replace("INSERT INTO", "INSERT OR REPLACE INTO", 1)
         self._select_sql = f"SELECT {', '.join(jobs.quoted.values())} FROM {jobs.table} {self._where_id}"
@@ -130,6 +140,7 @@ class SqliteLane:
         self._inline = InlineSqlite(path)
         self._thread = threading.Thread(target=self._serve, name="irisgate-sqlite-lane", daemon=True)
         self._thread.start()
+        self._checkpointer = Checkpointer(path, lambda: self._inline.commits)
 
     # -- the event loop's side ----------------------------------------------------------------------
 
@@ -151,14 +162,15 @@ class SqliteLane:
     async def delete_job(self, job_id: str) -> bool:
         return await self._submit(self._delete, True, (job_id,))
 
-    async def insert_request_logs(self, rows: list[dict[str, Any]]) -> None:
-        """Insert a batch of request-log rows (column values, as ``Store`` prepares them)."""
-        # One multi-row INSERT, its values encoded here: the thread then holds the GIL only to bind
-        # them and releases it once for the whole insert, instead of once per row (which, against
-        # a busy event loop, makes the two threads hand the GIL back and forth for every row).
-        params = [value for row in rows for value in self._logs.encoded(row)]
-        sql = self._logs.insert_many_sql(len(rows))
-        await self._submit(_execute, True, (sql, params), inline=False)  # a batch: never on the loop
+    async def insert_request_logs(self, records: Sequence[RequestLogRecord]) -> None:
+        """Insert a batch of request logs in one multi-row INSERT (and its own transaction)."""
+        logs = self._logs
+        params: list[Any] = []
+        for record in records:
+            row = logs.encoded(record)
+            row[self._message] = clipped_error_message(row[self._message])
+            params += row
+        await self._submit(_execute, True, (logs.insert_many_sql(len(records)), params))
 
     def close(self) -> None:
         """Finish the queued calls, close the connection and join the thread (again: no-op)."""
@@ -168,6 +180,7 @@ class SqliteLane:
                 self._queue.put(_STOP)
         self._thread.join()
         self._inline.close()
+        self._checkpointer.close()
 
     @property
     def commits(self) -> int:
@@ -293,7 +306,7 @@ class SqliteLane:
         self.thread_commits += 1
 
     def _insert(self, cursor: sqlite3.Cursor, job: VideoJobRecord) -> None:
-        cursor.execute(self._insert_sql, self._jobs.encoded(vars(job)))
+        cursor.execute(self._insert_sql, self._jobs.encoded(job))
 
     def _select(self, cursor: sqlite3.Cursor, job_id: str) -> VideoJobRecord | None:
         rows = cursor.execute(self._select_sql, (job_id,)).fetchall()  # to the end: no open read

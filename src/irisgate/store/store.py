@@ -32,7 +32,7 @@ from irisgate.store.records import (
 from irisgate.store.sqlite_lane import SqliteLane
 from irisgate.store.sync import sync_providers
 from irisgate.store.tables import (
-    ERROR_MESSAGE_MAX_CHARS,
+    clipped_error_message,
     provider_keys,
     providers,
     request_logs,
@@ -176,11 +176,10 @@ class Store:
         """Insert a batch of request-log records in one transaction (executemany)."""
         if not rows:
             return
-        values = [_log_values(row) for row in rows]
         if self._lane is not None:
-            return await self._lane.insert_request_logs(values)
+            return await self._lane.insert_request_logs(rows)
         async with self._engine.begin() as conn:
-            await conn.execute(sa.insert(request_logs), values)
+            await conn.execute(sa.insert(request_logs), [_log_values(row) for row in rows])
 
     async def list_request_logs(
         self,
@@ -323,9 +322,6 @@ LOG_COLUMNS = tuple(column.name for column in request_logs.c if column.name != "
 
 
 def _log_values(record: RequestLogRecord) -> dict[str, Any]:
-    message = record.error_message
-    if message is not None and len(message) > ERROR_MESSAGE_MAX_CHARS:
-        message = message[:ERROR_MESSAGE_MAX_CHARS]
     created_at: datetime = record.created_at
     return {
         "request_id": record.request_id,
@@ -340,6 +336,6 @@ def _log_values(record: RequestLogRecord) -> dict[str, Any]:
         "latency_ms": record.latency_ms,
         "cost_usd": record.cost_usd,
         "error_code": record.error_code,
-        "error_message": message,
+        "error_message": clipped_error_message(record.error_message),
         "client_key_id": record.client_key_id,
     }

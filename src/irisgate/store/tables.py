@@ -86,8 +86,8 @@ request_logs = sa.Table(
     "request_logs",
     metadata,
     sa.Column("id", BigIntegerId, primary_key=True, autoincrement=True),
-    sa.Column("request_id", sa.String(), nullable=False, index=True),
-    sa.Column("created_at", UTCDateTime(), nullable=False, index=True),
+    sa.Column("request_id", sa.String(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("method", sa.String(), nullable=False),
     sa.Column("route", sa.String(), nullable=False),
     sa.Column("provider", sa.String(), nullable=True, index=True),
@@ -104,11 +104,19 @@ request_logs = sa.Table(
 
 ERROR_MESSAGE_MAX_CHARS = 2000
 
+
+def clipped_error_message(message: str | None) -> str | None:
+    """A request log's error message as stored: at most ``ERROR_MESSAGE_MAX_CHARS`` characters."""
+    if message is not None and len(message) > ERROR_MESSAGE_MAX_CHARS:
+        return message[:ERROR_MESSAGE_MAX_CHARS]
+    return message
+
+
 video_jobs = sa.Table(
     "video_jobs",
     metadata,
     sa.Column("id", sa.String(), primary_key=True),  # the public, opaque "video_…" id
-    sa.Column("provider", sa.String(), nullable=False, index=True),
+    sa.Column("provider", sa.String(), nullable=False),
     sa.Column("upstream_id", sa.String(), nullable=False),
     sa.Column("key_id", sa.String(), nullable=False),
     sa.Column("key_name", sa.String(), nullable=True),
