@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
+
+from irisgate import metrics
+from irisgate.metrics import FLUSH_INTERVAL_SECONDS
 
 from fixtures_gateway import RUNWARE_MODEL
 from serve_helpers import free_port, start_serve, wait_for_health, write_config
@@ -55,8 +60,32 @@ def test_two_workers_serve_and_their_metrics_add_up(tmp_path, runware_sim):
         body = {"model": RUNWARE_MODEL, "prompt": "a red fox", "size": "128x128"}
         for _ in range(20):  # fresh connections, so both workers answer some
             assert httpx.post(url + "/v1/images/generations", json=body).status_code == 200
-        text = httpx.get(url + "/metrics").text
+        # The worker that answers /metrics counts its own requests at once, the other's arrive with
+        # that worker's next flush (metrics.FLUSH_INTERVAL_SECONDS).
+        for _ in range(100):
+            text = httpx.get(url + "/metrics").text
+            if requests_total(text, route="/v1/images/generations", status="200") >= 20:
+                break
+            time.sleep(FLUSH_INTERVAL_SECONDS / 4)
         assert requests_total(text, route="/v1/images/generations", status="200") == 20
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=60)
+
+
+def test_latencies_counted_in_process_land_in_the_histogram_buckets_they_belong_to():
+    route = "/v1/test/buckets"
+    for seconds in (0.005, 0.0051, 200.0):  # on a bound, just above it, above the last
+        metrics.observe(route, "POST", 200, "runware", "m", None, seconds, 0.25)
+    text = metrics.exposition().decode()  # flushes what was counted
+    buckets = {
+        s.labels["le"]: s.value
+        for s in samples(text, "irisgate_request_duration_seconds_bucket")
+        if s.labels["route"] == route
+    }
+    assert (buckets["0.005"], buckets["0.01"], buckets["120.0"], buckets["+Inf"]) == (1, 2, 2, 3)
+    sums = samples(text, "irisgate_request_duration_seconds_sum")
+    assert [s.value for s in sums if s.labels["route"] == route] == [pytest.approx(200.0101)]
+    assert requests_total(text, route=route) == 3
+    (cost,) = [s for s in samples(text, "irisgate_cost_usd_total") if s.labels["model"] == "m"]
+    assert cost.value == pytest.approx(0.75)

@@ -80,4 +80,6 @@ def app_from_env() -> RequestLimits:
     """The factory uvicorn workers call (`irisgate serve` sets the environment and prepares the store)."""
     config_path = os.environ.get(ENV_CONFIG) or None
     app_dir = Path(os.environ.get(ENV_APP_DIR) or "./data")
-    return create_app(GatewaySettings(config=load_config(config_path), app_dir=app_dir))
+    return create_app(
+        GatewaySettings(config=load_config(config_path), app_dir=app_dir, freeze_after_start=True)
+    )
