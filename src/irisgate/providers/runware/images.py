@@ -6,11 +6,11 @@ The mapping tables below are the contract of the Runware seed page
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from irisgate.providers.runware.errors import UNIFIED_PARAM, runware_error
+from irisgate.random_ids import uuid4_text
 from irisgate.schemas.errors import GatewayError, invalid_request, unsupported_operation
 from irisgate.schemas.images import GeneratedImage, ImageEditRequest, ImageRequestBase, ImagesResult
 
@@ -53,7 +53,7 @@ def build_image_task(request: ImageRequestBase, model: str) -> dict[str, Any]:
     width, height = request.dimensions or DEFAULT_SIZE
     task: dict[str, Any] = {
         "taskType": "imageInference",
-        "taskUUID": str(uuid.uuid4()),
+        "taskUUID": uuid4_text(),
         "model": model,
         "width": width,
         "height": height,

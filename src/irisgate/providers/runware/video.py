@@ -8,11 +8,11 @@ success→completed, error→failed with Runware's code and message.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from irisgate.providers.runware.errors import UNIFIED_PARAM, runware_error
 from irisgate.providers.runware.images import add_extras
+from irisgate.random_ids import uuid4_text
 from irisgate.schemas.errors import invalid_request
 from irisgate.schemas.videos import VideoCreateRequest, VideoTaskState, progress_percent
 
@@ -34,7 +34,7 @@ def build_video_task(request: VideoCreateRequest, model: str) -> dict[str, Any]:
     width, height = request.dimensions or DEFAULT_VIDEO_SIZE
     task: dict[str, Any] = {
         "taskType": "videoInference",
-        "taskUUID": str(uuid.uuid4()),
+        "taskUUID": uuid4_text(),
         "deliveryMethod": "async",
         "model": model,
         "positivePrompt": request.prompt,
