@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from irisgate.config import parse_config
 from irisgate.store import RequestLogRecord, Store, VideoJobRecord, default_store_url, normalize_store_url
-from irisgate.store.sqlite_checkpoints import Checkpointer
+from irisgate.store.sqlite_checkpoints import RESTART_AFTER_FRAMES, Checkpointer
 from irisgate.store.store import alembic_config
 from irisgate.store.tables import metadata, provider_keys, providers, video_jobs
 
@@ -569,8 +569,40 @@ def test_the_checkpointer_copies_committed_pages_into_the_database_file(tmp_path
     commits = 101
     checkpointer = Checkpointer(str(path), lambda: commits, interval=3600)
     checkpointer.close()  # a last checkpoint of what was committed since the last one
-    assert checkpointer.checkpoints == 1 and rows_in_the_file_alone() == 100
+    assert (checkpointer.checkpoints, checkpointer.restarts) == (1, 0)  # a small WAL: PASSIVE only
+    assert rows_in_the_file_alone() == 100
     writer.close()
+
+
+def test_a_long_wal_is_restarted_unless_a_reader_holds_on_and_writers_are_never_held_up(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "irisgate.db"
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("PRAGMA busy_timeout=0")  # as the serving loop's connection: never waits
+    writer.execute("CREATE TABLE t (v)")
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM t").fetchall()  # a snapshot from before the writes
+    for n in range(RESTART_AFTER_FRAMES + 10):  # a frame or more per commit
+        writer.execute("INSERT INTO t VALUES (?)", (n,))
+
+    held_up = Checkpointer(str(path), lambda: 1, interval=3600)
+    held_up.close()  # the reader's snapshot still needs the WAL: RESTART gives up (soon)
+    assert (held_up.checkpoints, held_up.restarts) == (1, 0)
+    writer.execute("INSERT INTO t VALUES (-1)")  # and left the write lock free
+
+    reader.rollback()
+    checkpointer = Checkpointer(str(path), lambda: 2, interval=3600)
+    checkpointer.close()
+    assert (checkpointer.checkpoints, checkpointer.restarts) == (1, 1)
+    writer.execute("INSERT INTO t VALUES (-2)")  # starts the WAL over: one commit's frames in it
+    _, frames, _ = writer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    assert frames <= 2
+    writer.close()
+    reader.close()
 
 
 async def test_concurrent_job_writes_all_land_and_share_commits(store: Store) -> None:
