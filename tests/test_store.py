@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from irisgate.config import parse_config
 from irisgate.store import RequestLogRecord, Store, VideoJobRecord, default_store_url, normalize_store_url
+from irisgate.store.records import stored_record
 from irisgate.store.sqlite_checkpoints import RESTART_AFTER_FRAMES, Checkpointer
 from irisgate.store.store import alembic_config
 from irisgate.store.tables import metadata, provider_keys, providers, video_jobs
@@ -655,3 +656,12 @@ async def test_lane_before_migrations_and_after_close(tmp_path: Path) -> None:
     assert not lane._thread.is_alive()
     with pytest.raises(RuntimeError, match="closed"):
         await store.get_job(job(1).id)
+
+
+def test_a_stored_record_needs_exactly_its_fields() -> None:
+    values = dataclasses.asdict(job(1))
+    assert stored_record(VideoJobRecord, values) == job(1)
+    with pytest.raises(ValueError, match="exactly its fields"):
+        stored_record(VideoJobRecord, {k: v for k, v in values.items() if k != "prompt"})
+    with pytest.raises(ValueError, match="exactly its fields"):
+        stored_record(VideoJobRecord, {**values, "surprise": 1})

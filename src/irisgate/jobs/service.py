@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from typing import Any
 
 from irisgate.clients import Client
 from irisgate.dispatch import Dispatcher
@@ -91,18 +92,14 @@ class VideoJobs:
                 model=UNKNOWN_MODEL,
                 status=state.status,
             )
-            job = apply_state(job, state)
+            job = replace(job, **state_changes(job, state))
             await self.store.insert_job(job)
             return job
-        updated = apply_state(job, state)
-        if updated != job:
-            changes = {
-                name: getattr(updated, name)
-                for name in CHANGING_FIELDS
-                if getattr(updated, name) != getattr(job, name)
-            }
-            await self.store.update_job(video_id, **changes)
-        return updated
+        changes = state_changes(job, state)
+        if not changes:  # most polls: the task is still running at the same progress
+            return job
+        await self.store.update_job(video_id, **changes)
+        return replace(job, **changes)
 
     async def list(
         self, *, limit: int, after: str | None, order: str, client: Client | None = None
@@ -121,28 +118,16 @@ class VideoJobs:
         await self.store.delete_job(video_id)
 
 
-CHANGING_FIELDS = (
-    "status",
-    "progress",
-    "completed_at",
-    "cost_usd",
-    "output_url",
-    "error_code",
-    "error_message",
-)
-
-
-def apply_state(job: VideoJobRecord, state: VideoTaskState) -> VideoJobRecord:
-    completed_at = job.completed_at
-    if state.status in TERMINAL_STATUSES and completed_at is None:
-        completed_at = utc_now()
-    return replace(
-        job,
-        status=state.status,
-        progress=100 if state.status == "completed" else state.progress,
-        completed_at=completed_at,
-        cost_usd=state.cost_usd if state.cost_usd is not None else job.cost_usd,
-        output_url=state.output_url or job.output_url,
-        error_code=state.error_code,
-        error_message=state.error_message,
-    )
+def state_changes(job: VideoJobRecord, state: VideoTaskState) -> dict[str, Any]:
+    """The fields of ``job`` that the provider's latest ``state`` changes, with their new values."""
+    new = {
+        "status": state.status,
+        "progress": 100 if state.status == "completed" else state.progress,
+        "cost_usd": state.cost_usd if state.cost_usd is not None else job.cost_usd,
+        "output_url": state.output_url or job.output_url,
+        "error_code": state.error_code,
+        "error_message": state.error_message,
+    }
+    if state.status in TERMINAL_STATUSES and job.completed_at is None:
+        new["completed_at"] = utc_now()
+    return {name: value for name, value in new.items() if getattr(job, name) != value}

@@ -3,13 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
+
+R = TypeVar("R")
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def stored_record(cls: type[R], values: dict[str, Any]) -> R:
+    """A record from a stored row's decoded values, one for each of its fields.
+
+    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``: ~7 µs for a
+    video job, read on every retrieve; filling the instance's dict takes ~1 µs.
+    """
+    if values.keys() != _field_names(cls):
+        raise ValueError(f"{cls.__name__} needs exactly its fields, got {sorted(values)}")
+    record = object.__new__(cls)
+    record.__dict__.update(values)
+    return record
+
+
+@cache
+def _field_names(cls: type) -> frozenset[str]:
+    return frozenset(field.name for field in fields(cls))
 
 
 @dataclass(frozen=True, kw_only=True)

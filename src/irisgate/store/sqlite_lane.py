@@ -41,7 +41,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from irisgate.store.engine import apply_sqlite_pragmas
-from irisgate.store.records import RequestLogRecord, VideoJobRecord, utc_now
+from irisgate.store.records import RequestLogRecord, VideoJobRecord, stored_record, utc_now
 from irisgate.store.sqlite_checkpoints import Checkpointer
 from irisgate.store.sqlite_inline import InlineSqlite, Refused
 from irisgate.store.tables import clipped_error_message, request_logs, video_jobs
@@ -62,9 +62,8 @@ class TableCodec:
             name: impl.bind_processor(dialect) for name, impl in impls.items()
         }
         self._processed = [(i, p) for i, p in enumerate(self.binds.values()) if p is not None]
-        self.results: list[tuple[str, Processor]] = [
-            (name, impl.result_processor(dialect, None)) for name, impl in impls.items()
-        ]
+        results = [impl.result_processor(dialect, None) for impl in impls.values()]
+        self._decoders = [(i, p) for i, p in enumerate(results) if p is not None]
         self._attributes = operator.attrgetter(*self.names)
         self.row_marks = "(" + ", ".join("?" for _ in self.names) + ")"
         self.insert_sql = (
@@ -93,10 +92,12 @@ class TableCodec:
         return value if value is None or process is None else process(value)
 
     def decoded(self, row: Sequence[Any]) -> dict[str, Any]:
-        return {
-            name: value if process is None else process(value)
-            for (name, process), value in zip(self.results, row, strict=True)
-        }
+        values = list(row)
+        for index, process in self._decoders:
+            value = values[index]
+            if value is not None:
+                values[index] = process(value)
+        return dict(zip(self.names, values, strict=True))
 
 
 class _Call:
@@ -312,7 +313,7 @@ class SqliteLane:
         rows = cursor.execute(self._select_sql, (job_id,)).fetchall()  # to the end: no open read
         if not rows:
             return None
-        return VideoJobRecord(**self._jobs.decoded(rows[0]))
+        return stored_record(VideoJobRecord, self._jobs.decoded(rows[0]))
 
     def _update(self, cursor: sqlite3.Cursor, job_id: str, changes: dict[str, Any]) -> None:
         names = tuple(changes)
