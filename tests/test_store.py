@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from irisgate.config import parse_config
 from irisgate.store import RequestLogRecord, Store, VideoJobRecord, default_store_url, normalize_store_url
 from irisgate.store.records import stored_record
-from irisgate.store.sqlite_checkpoints import RESTART_AFTER_FRAMES, Checkpointer
+from irisgate.store.sqlite_checkpoints import Checkpointer
 from irisgate.store.store import alembic_config
 from irisgate.store.tables import metadata, provider_keys, providers, video_jobs
 
@@ -587,16 +587,16 @@ def test_a_long_wal_is_restarted_unless_a_reader_holds_on_and_writers_are_never_
     reader = sqlite3.connect(path, isolation_level=None)
     reader.execute("BEGIN")
     reader.execute("SELECT count(*) FROM t").fetchall()  # a snapshot from before the writes
-    for n in range(RESTART_AFTER_FRAMES + 10):  # a frame or more per commit
+    for n in range(110):  # a frame or more per commit
         writer.execute("INSERT INTO t VALUES (?)", (n,))
 
-    held_up = Checkpointer(str(path), lambda: 1, interval=3600)
+    held_up = Checkpointer(str(path), lambda: 1, interval=3600, restart_after_frames=100)
     held_up.close()  # the reader's snapshot still needs the WAL: RESTART gives up (soon)
     assert (held_up.checkpoints, held_up.restarts) == (1, 0)
     writer.execute("INSERT INTO t VALUES (-1)")  # and left the write lock free
 
     reader.rollback()
-    checkpointer = Checkpointer(str(path), lambda: 2, interval=3600)
+    checkpointer = Checkpointer(str(path), lambda: 2, interval=3600, restart_after_frames=100)
     checkpointer.close()
     assert (checkpointer.checkpoints, checkpointer.restarts) == (1, 1)
     writer.execute("INSERT INTO t VALUES (-2)")  # starts the WAL over: one commit's frames in it
