@@ -141,7 +141,7 @@ class SqliteLane:
         self._inline = InlineSqlite(path)
         self._thread = threading.Thread(target=self._serve, name="irisgate-sqlite-lane", daemon=True)
         self._thread.start()
-        self._checkpointer = Checkpointer(path, lambda: self._inline.commits)
+        self._checkpointer = Checkpointer(path, lambda: self.commits)
 
     # -- the event loop's side ----------------------------------------------------------------------
 
