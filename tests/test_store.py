@@ -490,6 +490,13 @@ async def test_job_update_replace_and_delete(store: Store) -> None:
     assert await store.delete_job(original.id) is False
 
 
+async def loop_turns(count: int = 3) -> None:
+    """Let the event loop go round: the calls submitted are made (a write, grouped with those of the
+    same turn, the turn after)."""
+    for _ in range(count):
+        await asyncio.sleep(0)
+
+
 @contextlib.asynccontextmanager
 async def write_lock_held_elsewhere(store: Store) -> AsyncIterator[None]:
     """On SQLite, another connection holds the write lock until the block ends (as another worker or
@@ -522,6 +529,37 @@ async def test_job_calls_run_inline_when_nothing_waits(tmp_path: Path) -> None:
         await store.close()
 
 
+async def test_the_writes_of_one_loop_turn_share_one_inline_commit(tmp_path: Path) -> None:
+    store = await Store.open(f"sqlite:///{tmp_path}/irisgate.db")
+    await store.migrate()
+    try:
+        lane = store.lane
+        assert lane is not None
+        before = (lane.commits, lane.thread_commits)
+        jobs = [job(n) for n in range(10)]
+        await asyncio.gather(*(store.insert_job(j) for j in jobs), store.insert_request_logs([log(1)]))
+        assert (lane.commits, lane.thread_commits) == (before[0] + 1, before[1])
+        assert await asyncio.gather(*(store.get_job(j.id) for j in jobs)) == jobs
+        assert [r.request_id for r in await store.list_request_logs()] == ["req-1"]
+    finally:
+        await store.close()
+
+
+async def test_a_grouped_write_is_made_even_if_its_caller_gives_up(tmp_path: Path) -> None:
+    store = await Store.open(f"sqlite:///{tmp_path}/irisgate.db")
+    await store.migrate()
+    try:
+        writing = asyncio.ensure_future(store.insert_job(job(1)))
+        await asyncio.sleep(0)  # submitted: grouped with this loop turn's writes
+        writing.cancel()  # as when the client of a create leaves: the job exists upstream all the same
+        with contextlib.suppress(asyncio.CancelledError):
+            await writing
+        await loop_turns()
+        assert await store.get_job(job(1).id) == job(1)
+    finally:
+        await store.close()
+
+
 async def test_request_log_batches_run_inline_and_queue_behind_a_held_lock(tmp_path: Path) -> None:
     store = await Store.open(f"sqlite:///{tmp_path}/irisgate.db")
     await store.migrate()
@@ -533,7 +571,7 @@ async def test_request_log_batches_run_inline_and_queue_behind_a_held_lock(tmp_p
         assert (lane.commits, lane.thread_commits) == (before[0] + 1, before[1])  # one inline INSERT
         async with write_lock_held_elsewhere(store):
             queued = asyncio.ensure_future(store.insert_request_logs([log(n) for n in range(25, 30)]))
-            await asyncio.sleep(0)  # tried inline, refused at once, queued for the lane thread
+            await loop_turns()  # tried inline, refused at once, queued for the lane thread
             assert not queued.done()
         await queued
         assert lane.thread_commits == before[1] + 1
@@ -611,7 +649,7 @@ async def test_concurrent_job_writes_all_land_and_share_commits(store: Store) ->
     thread_commits = store.lane.thread_commits if store.lane else 0
     async with write_lock_held_elsewhere(store):
         writes = asyncio.gather(*(store.insert_job(j) for j in jobs))
-        await asyncio.sleep(0)  # every write was tried inline, refused at once, and queued
+        await loop_turns()  # every write was tried inline, refused at once, and queued
     await writes
     # Queued behind the lock, the writes are drained together: committing each on its own would
     # count 200 commits.
@@ -634,7 +672,7 @@ async def test_a_failing_job_write_fails_only_its_caller(store: Store, contended
         writes = asyncio.gather(
             *(store.insert_job(j) for j in [*good[:5], bad, *good[5:]]), return_exceptions=True
         )
-        await asyncio.sleep(0)  # contended: all queued, then written in one batch that fails
+        await loop_turns()  # contended: all queued, then written in one batch that fails
     outcomes = await writes
     assert isinstance(outcomes.pop(5), sa.exc.IntegrityError)  # the same class on either backend
     assert outcomes == [None] * 10

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from irisgate.store.engine import apply_sqlite_pragmas
@@ -43,16 +43,29 @@ class InlineSqlite:
         self._closed = False
         self.commits = 0
 
-    def run(self, call: Callable[..., Any], write: bool, args: tuple[Any, ...]) -> Any:
-        """``call(cursor, *args)`` here and now, or ``Refused``. A write is one statement, which
-        SQLite runs as its own transaction (autocommit): no BEGIN and COMMIT to send."""
+    def run(self, call: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        """A read, ``call(cursor, *args)``, here and now, or ``Refused``."""
+        return self._run(lambda cursor: call(cursor, *args))
+
+    def run_writes(self, calls: Sequence[tuple[Callable[..., Any], tuple[Any, ...]]]) -> list[Any]:
+        """Writes, committed together here and now, or ``Refused`` (then none was made).
+
+        One statement runs as its own transaction (autocommit: no BEGIN and COMMIT to send);
+        several run in one ``BEGIN IMMEDIATE`` transaction, which takes the write lock at once or is
+        refused at once. If one fails, none is kept."""
+        if len(calls) == 1:
+            call, args = calls[0]
+            results = [self._run(lambda cursor: call(cursor, *args))]
+        else:
+            results = self._run(lambda cursor: _in_one_transaction(cursor, calls))
+        self.commits += 1
+        return results
+
+    def _run(self, work: Callable[[sqlite3.Cursor], Any]) -> Any:
         connection = self._connection_here()
         cursor = connection.cursor()
         try:
-            result = call(cursor, *args)
-            if write:
-                self.commits += 1
-            return result
+            return work(cursor)
         except sqlite3.OperationalError as error:
             if connection.in_transaction:
                 connection.rollback()
@@ -90,3 +103,12 @@ class InlineSqlite:
             connection, self._connection = self._connection, None
         if connection is not None:
             connection.close()
+
+
+def _in_one_transaction(
+    cursor: sqlite3.Cursor, calls: Sequence[tuple[Callable[..., Any], tuple[Any, ...]]]
+) -> list[Any]:
+    cursor.execute("BEGIN IMMEDIATE")
+    results = [call(cursor, *args) for call, args in calls]
+    cursor.execute("COMMIT")
+    return results

@@ -5,7 +5,8 @@ request leaves a request-log record (written in batches by ``RequestLogWriter``)
 store calls. Through SQLAlchemy's async engine and aiosqlite each cost ~1 ms and much event-loop CPU
 (statement building, pool checkout, a thread hop per driver call). Here every call first runs on
 the event loop's own connection if it can do so without waiting (``sqlite_inline.py``: no lock to
-wait for, no checkpoint). A request-log batch is one multi-row INSERT: ~5 µs a row there, where
+wait for, no checkpoint); the writes made in one turn of the loop are committed together right
+after it (``_submit``). A request-log batch is one multi-row INSERT: ~5 µs a row there, where
 handing it to a thread cost ~30 µs a row, nearly all of it the two threads passing the GIL back and
 forth while the loop is busy (measured: two context switches per request). Checkpoints run in a
 thread of their own (``sqlite_checkpoints.py``).
@@ -137,7 +138,8 @@ class SqliteLane:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._lock = threading.Lock()  # nothing is queued after _STOP
         self._closed = False
-        self._pending = 0  # job calls queued for the thread and not yet settled
+        self._group: list[_Call] = []  # writes made in this loop turn, committed together after it
+        self._pending = 0  # calls queued for the thread and not yet settled
         self._inline = InlineSqlite(path)
         self._thread = threading.Thread(target=self._serve, name="irisgate-sqlite-lane", daemon=True)
         self._thread.start()
@@ -189,33 +191,88 @@ class SqliteLane:
         return self._inline.commits + self.thread_commits
 
     async def aclose(self) -> None:
+        self._write_group()  # the writes of this loop turn, before the thread is told to stop
         await asyncio.to_thread(self.close)
 
-    def _submit(
-        self, run: Callable[..., Any], write: bool, args: tuple[Any, ...], inline: bool = True
-    ) -> asyncio.Future[Any]:
+    def _submit(self, run: Callable[..., Any], write: bool, args: tuple[Any, ...]) -> asyncio.Future[Any]:
         """Run the call inline when that cannot wait (``sqlite_inline.py``), else queue it for the
-        thread. While calls are queued, later ones queue behind them, so writes keep their order."""
+        thread. While calls are queued, later ones queue behind them, so writes keep their order.
+
+        Writes are grouped: those made in one turn of the event loop (concurrent requests whose
+        upstream answers came in together) are committed together right after it, in one
+        transaction. At concurrency 16, grouped video creates cost ~10 % less CPU each (one commit
+        writes each shared page once, and takes the locks once); alone, a write waits one loop
+        turn, which the benchmark could not tell from noise.
+        """
         if self._closed:
             raise RuntimeError("the SQLite lane is closed")
-        future = asyncio.get_running_loop().create_future()
-        if inline and not self._pending:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        call = _Call(run, write, args, future)
+        if not self._pending:
+            if write:
+                self._group.append(call)
+                if len(self._group) == 1:
+                    loop.call_soon(self._write_group)
+                return future
             try:
-                future.set_result(self._inline.run(run, write, args))
+                future.set_result(self._inline.run(run, args))
                 return future
             except Refused:
                 pass
             except Exception as error:
                 future.set_exception(_wrapped(error))
                 return future
+        self._enqueue([*self._take_group(), call])  # the group first: submission order is kept
+        return future
+
+    def _take_group(self) -> list[_Call]:
+        group, self._group = self._group, []
+        return group
+
+    def _write_group(self) -> None:
+        """Commit the writes grouped in this loop turn inline, or queue them for the thread."""
+        calls = self._take_group()
+        if not calls:  # already queued behind an earlier call
+            return
+        try:
+            results = self._inline.run_writes([(call.run, call.args) for call in calls])
+        except Refused:
+            self._enqueue(calls)
+            return
+        except Exception as error:
+            if len(calls) == 1:
+                _settle_inline(calls[0], error=error)
+                return
+            self._write_each(calls)  # one bad write must fail only its own caller
+            return
+        for call, result in zip(calls, results, strict=True):
+            _settle_inline(call, result=result)
+
+    def _write_each(self, calls: list[_Call]) -> None:
+        for index, call in enumerate(calls):
+            try:
+                result = self._inline.run_writes([(call.run, call.args)])[0]
+            except Refused:
+                self._enqueue(calls[index:])
+                return
+            except Exception as error:
+                _settle_inline(call, error=error)
+            else:
+                _settle_inline(call, result=result)
+
+    def _enqueue(self, calls: list[_Call]) -> None:
+        """Queue calls for the thread; later calls queue behind them until they are settled."""
         with self._lock:
             if self._closed:
-                raise RuntimeError("the SQLite lane is closed")
-            self._queue.put(_Call(run, write, args, future))
-        if inline:  # only these need ordering with later inline calls
-            self._pending += 1
-            future.add_done_callback(self._done)
-        return future
+                for call in calls:
+                    _settle_inline(call, error=RuntimeError("the SQLite lane is closed"))
+                return
+            for call in calls:
+                self._queue.put(call)
+        self._pending += len(calls)
+        for call in calls:
+            call.future.add_done_callback(self._done)
 
     def _done(self, _future: asyncio.Future[Any]) -> None:
         self._pending -= 1
@@ -329,6 +386,17 @@ class SqliteLane:
 
 def _execute(cursor: sqlite3.Cursor, sql: str, params: list[Any]) -> None:
     cursor.execute(sql, params)
+
+
+def _settle_inline(call: _Call, *, result: Any = None, error: BaseException | None = None) -> None:
+    """Settle a call on the loop's side (a caller that gave up, e.g. a client that left, is
+    skipped: its write was made all the same)."""
+    if call.future.done():
+        return
+    if error is None:
+        call.future.set_result(result)
+    else:
+        call.future.set_exception(_wrapped(error))
 
 
 def _attempt(call: _Call, cursor: sqlite3.Cursor) -> None:
