@@ -66,6 +66,17 @@ async def store(store_url: str) -> AsyncIterator[Store]:
         await opened.close()
 
 
+@pytest.fixture
+async def sqlite_store(tmp_path: Path) -> AsyncIterator[Store]:
+    """A migrated store on a SQLite file: the one backend with a lane (``store.lane``)."""
+    opened = await Store.open(f"sqlite:///{tmp_path}/irisgate.db")
+    await opened.migrate()
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
 @pytest.fixture(autouse=True)
 def _env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RUNWARE_API_KEY", ENV_SECRET)
@@ -513,73 +524,55 @@ async def write_lock_held_elsewhere(store: Store) -> AsyncIterator[None]:
         blocker.close()
 
 
-async def test_job_calls_run_inline_when_nothing_waits(tmp_path: Path) -> None:
-    store = await Store.open(f"sqlite:///{tmp_path}/irisgate.db")  # the lane is SQLite's
-    await store.migrate()
-    try:
-        lane = store.lane
-        assert lane is not None
-        before = (lane.commits, lane.thread_commits)
-        await store.insert_job(job(1))
-        await store.update_job(job(1).id, status="completed")
-        assert (lane.commits, lane.thread_commits) == (before[0] + 2, before[1])  # no thread used
-        async with write_lock_held_elsewhere(store):
-            assert (await store.get_job(job(1).id)).status == "completed"  # WAL: reads never wait
-    finally:
-        await store.close()
+async def test_job_calls_run_inline_when_nothing_waits(sqlite_store: Store) -> None:
+    store = sqlite_store
+    lane = store.lane
+    assert lane is not None
+    before = (lane.commits, lane.thread_commits)
+    await store.insert_job(job(1))
+    await store.update_job(job(1).id, status="completed")
+    assert (lane.commits, lane.thread_commits) == (before[0] + 2, before[1])  # no thread used
+    async with write_lock_held_elsewhere(store):
+        assert (await store.get_job(job(1).id)).status == "completed"  # WAL: reads never wait
 
 
-async def test_the_writes_of_one_loop_turn_share_one_inline_commit(tmp_path: Path) -> None:
-    store = await Store.open(f"sqlite:///{tmp_path}/irisgate.db")
-    await store.migrate()
-    try:
-        lane = store.lane
-        assert lane is not None
-        before = (lane.commits, lane.thread_commits)
-        jobs = [job(n) for n in range(10)]
-        await asyncio.gather(*(store.insert_job(j) for j in jobs), store.insert_request_logs([log(1)]))
-        assert (lane.commits, lane.thread_commits) == (before[0] + 1, before[1])
-        assert await asyncio.gather(*(store.get_job(j.id) for j in jobs)) == jobs
-        assert [r.request_id for r in await store.list_request_logs()] == ["req-1"]
-    finally:
-        await store.close()
+async def test_the_writes_of_one_loop_turn_share_one_inline_commit(sqlite_store: Store) -> None:
+    store = sqlite_store
+    lane = store.lane
+    assert lane is not None
+    before = (lane.commits, lane.thread_commits)
+    jobs = [job(n) for n in range(10)]
+    await asyncio.gather(*(store.insert_job(j) for j in jobs), store.insert_request_logs([log(1)]))
+    assert (lane.commits, lane.thread_commits) == (before[0] + 1, before[1])
+    assert await asyncio.gather(*(store.get_job(j.id) for j in jobs)) == jobs
+    assert [r.request_id for r in await store.list_request_logs()] == ["req-1"]
 
 
-async def test_a_grouped_write_is_made_even_if_its_caller_gives_up(tmp_path: Path) -> None:
-    store = await Store.open(f"sqlite:///{tmp_path}/irisgate.db")
-    await store.migrate()
-    try:
-        writing = asyncio.ensure_future(store.insert_job(job(1)))
-        await asyncio.sleep(0)  # submitted: grouped with this loop turn's writes
-        writing.cancel()  # as when the client of a create leaves: the job exists upstream all the same
-        with contextlib.suppress(asyncio.CancelledError):
-            await writing
-        await loop_turns()
-        assert await store.get_job(job(1).id) == job(1)
-    finally:
-        await store.close()
+async def test_a_grouped_write_is_made_even_if_its_caller_gives_up(sqlite_store: Store) -> None:
+    store = sqlite_store
+    writing = asyncio.ensure_future(store.insert_job(job(1)))
+    await asyncio.sleep(0)  # submitted: grouped with this loop turn's writes
+    writing.cancel()  # as when the client of a create leaves: the job exists upstream all the same
+    with contextlib.suppress(asyncio.CancelledError):
+        await writing
+    await loop_turns()
+    assert await store.get_job(job(1).id) == job(1)
 
 
-async def test_request_log_batches_run_inline_and_queue_behind_a_held_lock(tmp_path: Path) -> None:
-    store = await Store.open(f"sqlite:///{tmp_path}/irisgate.db")
-    await store.migrate()
-    try:
-        lane = store.lane
-        assert lane is not None
-        before = (lane.commits, lane.thread_commits)
-        await store.insert_request_logs([log(n) for n in range(25)])
-        assert (lane.commits, lane.thread_commits) == (before[0] + 1, before[1])  # one inline INSERT
-        async with write_lock_held_elsewhere(store):
-            queued = asyncio.ensure_future(store.insert_request_logs([log(n) for n in range(25, 30)]))
-            await loop_turns()  # tried inline, refused at once, queued for the lane thread
-            assert not queued.done()
-        await queued
-        assert lane.thread_commits == before[1] + 1
-        assert [r.request_id for r in await store.list_request_logs()] == [
-            f"req-{n}" for n in range(29, -1, -1)
-        ]
-    finally:
-        await store.close()
+async def test_request_log_batches_run_inline_and_queue_behind_a_held_lock(sqlite_store: Store) -> None:
+    store = sqlite_store
+    lane = store.lane
+    assert lane is not None
+    before = (lane.commits, lane.thread_commits)
+    await store.insert_request_logs([log(n) for n in range(25)])
+    assert (lane.commits, lane.thread_commits) == (before[0] + 1, before[1])  # one inline INSERT
+    async with write_lock_held_elsewhere(store):
+        queued = asyncio.ensure_future(store.insert_request_logs([log(n) for n in range(25, 30)]))
+        await loop_turns()  # tried inline, refused at once, queued for the lane thread
+        assert not queued.done()
+    await queued
+    assert lane.thread_commits == before[1] + 1
+    assert [r.request_id for r in await store.list_request_logs()] == [f"req-{n}" for n in range(29, -1, -1)]
 
 
 def test_the_checkpointer_copies_committed_pages_into_the_database_file(tmp_path: Path) -> None:
