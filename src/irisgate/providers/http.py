@@ -1,4 +1,5 @@
-"""One pooled aiohttp session per provider, and the mapping of transport failures to gateway errors."""
+"""A provider's HTTP client: pooled API calls (`http_pool`), streamed media downloads (aiohttp), and
+the mapping of transport failures to gateway errors."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import aiohttp
 import orjson
 
+from irisgate.providers.http_pool import ConnectFailedError, HttpPool
 from irisgate.schemas.errors import GatewayError
 
 
@@ -28,16 +30,19 @@ class UpstreamResponse:
 
 
 class UpstreamClient:
-    """Keep-alive connection pool to one provider host, created lazily inside the running loop."""
+    """Keep-alive connections to one provider: `HttpPool` for API calls, an aiohttp session (made
+    on the first download) for streaming media."""
 
     def __init__(self, provider: str, timeout_seconds: float, extra_headers: Mapping[str, str] | None = None):
         self.provider = provider
         self.timeout_seconds = timeout_seconds
         self.extra_headers = dict(extra_headers or {})
+        self.pool = HttpPool()
         self._session: aiohttp.ClientSession | None = None
 
     @property
     def session(self) -> aiohttp.ClientSession:
+        """The streaming session, created lazily inside the running loop."""
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=1000, keepalive_timeout=60, enable_cleanup_closed=True)
             self._session = aiohttp.ClientSession(
@@ -55,15 +60,14 @@ class UpstreamClient:
         self, method: str, url: str, payload: Any = None, headers: Mapping[str, str] | None = None
     ) -> UpstreamResponse:
         """One call to the provider's API, its body read in full (API answers are small)."""
-        all_headers = {**self.extra_headers, **(headers or {})}
+        all_headers = {**self.extra_headers, **headers} if headers else self.extra_headers
         data = None
         if payload is not None:
-            all_headers["Content-Type"] = "application/json"
+            all_headers = {**all_headers, "Content-Type": "application/json"}
             data = orjson.dumps(payload)
         try:
-            async with self.session.request(method, url, data=data, headers=all_headers) as response:
-                body = await response.read()
-                return UpstreamResponse(response.status, response.headers, body)
+            answer = await self.pool.request(method, url, data, all_headers, self.timeout_seconds)
+            return UpstreamResponse(answer.status, answer.headers, answer.body)
         except TimeoutError:
             raise GatewayError(
                 504,
@@ -73,15 +77,15 @@ class UpstreamClient:
                 headers={"x-should-retry": "false"},
                 transient=True,
             ) from None
-        except aiohttp.ClientConnectorError as exc:  # never connected: nothing reached the provider
+        except ConnectFailedError as exc:  # never connected: nothing reached the provider
             raise GatewayError(
                 502,
-                f"Could not reach {self.provider}: {type(exc).__name__}",
+                f"Could not reach {self.provider}: {type(exc.__cause__).__name__}",
                 code="upstream_unreachable",
                 transient=True,
                 nothing_created=True,
             ) from None
-        except aiohttp.ClientError as exc:  # e.g. the connection dropped mid-answer: ambiguous
+        except ConnectionError as exc:  # e.g. the connection dropped mid-answer: ambiguous
             raise GatewayError(
                 502,
                 f"Lost the connection to {self.provider}: {type(exc).__name__}",
@@ -116,6 +120,7 @@ class UpstreamClient:
             ) from None
 
     async def aclose(self) -> None:
+        self.pool.close()
         if self._session is not None and not self._session.closed:
             await self._session.close()
             await asyncio.sleep(0)
