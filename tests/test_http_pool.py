@@ -146,6 +146,16 @@ async def test_chunked_gzip_and_close_delimited_bodies(serve, pool):
     assert answer.headers["x-thing"] == "a, b"
 
 
+async def test_interim_answers_are_skipped(serve, pool):
+    early = b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+    server = await serve(lambda seen: early + ok(b'{"final":true}'))
+    for _ in range(2):
+        answer = await pool.request("GET", server.base + "/x", None, {}, 5)
+        assert (answer.status, answer.body) == (200, b'{"final":true}')
+        assert "link" not in answer.headers
+    assert server.connections == 1
+
+
 async def test_a_call_past_its_deadline_times_out_and_its_connection_is_dropped(serve, pool):
     server = await serve(lambda seen: HANG if seen.target == "/slow" else ok())
     with pytest.raises(TimeoutError):

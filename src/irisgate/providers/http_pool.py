@@ -132,6 +132,7 @@ class Connection(asyncio.Protocol):
             self.close()
 
     def eof_received(self) -> bool:
+        self.closed = True
         return False  # let the transport close; connection_lost ends or fails the answer
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -166,6 +167,10 @@ class Connection(asyncio.Protocol):
         self._body.append(body)
 
     def on_message_complete(self) -> None:
+        if 100 <= self.parser.get_status_code() < 200:  # an interim answer (103 Early Hints…)
+            self._reset()
+            self._started = True
+            return
         waiter, self._waiter = self._waiter, None
         body = b"".join(self._body)
         headers = self._headers
@@ -187,6 +192,10 @@ class Connection(asyncio.Protocol):
         self.used = True
         assert self.transport is not None
         self.transport.write(head + body if body else head)
+
+    def reusable(self) -> bool:
+        """Open, and its server has not said it is closing it."""
+        return not self.closed and self.transport is not None and not self.transport.is_closing()
 
     def answered(self) -> bool:
         return self._waiter is None
@@ -233,7 +242,7 @@ class OriginPool:
         now = time.monotonic()
         while self.idle:
             connection = self.idle.pop()
-            if not connection.closed and now - connection.idle_since < IDLE_SECONDS:
+            if connection.reusable() and now - connection.idle_since < IDLE_SECONDS:
                 return connection
             self._drop(connection)
         while self.open >= self.limit:
