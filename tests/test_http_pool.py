@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import pytest
 import trustme
 
+from irisgate.providers import http_pool
 from irisgate.providers.http import UpstreamClient
 from irisgate.providers.http_pool import ConnectFailedError, ConnectionLostError, HttpPool
 from irisgate.schemas.errors import GatewayError
@@ -154,6 +155,21 @@ async def test_interim_answers_are_skipped(serve, pool):
         assert (answer.status, answer.body) == (200, b'{"final":true}')
         assert "link" not in answer.headers
     assert server.connections == 1
+
+
+async def test_idle_connections_are_dropped_after_the_idle_limit(serve, pool, monkeypatch):
+    server = await serve(lambda seen: ok())
+    await pool.request("GET", server.base + "/a", None, {}, 5)
+    await pool.request("GET", server.base + "/b", None, {}, 5)
+    assert server.connections == 1  # reused while fresh
+    monkeypatch.setattr(http_pool, "IDLE_SECONDS", 0.0)
+    await pool.request("GET", server.base + "/c", None, {}, 5)
+    assert server.connections == 2  # idle past the limit: a new connection, the old one closed
+    for _ in range(500):  # the server sees the old connection end soon after
+        if server.open_now == 1:
+            break
+        await asyncio.sleep(0.01)
+    assert server.open_now == 1
 
 
 async def test_a_call_past_its_deadline_times_out_and_its_connection_is_dropped(serve, pool):
