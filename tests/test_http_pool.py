@@ -249,6 +249,21 @@ async def test_malformed_answers_and_dead_ports_map_to_gateway_errors(serve):
         await client.aclose()
 
 
+async def test_a_request_that_cannot_be_sent_is_a_502_naming_the_header_not_its_value(serve):
+    server = await serve(lambda seen: ok())
+    client = UpstreamClient("runware", 5, {"X-Team": "a\r\nX-Evil: 1"})
+    try:
+        with pytest.raises(GatewayError) as refused:
+            await client.post_json(server.base + "/v1", [], {"Authorization": "Bearer secret-key"})
+    finally:
+        await client.aclose()
+    assert (refused.value.status, refused.value.code) == (502, "upstream_request_invalid")
+    assert refused.value.nothing_created is True
+    assert "'X-Team'" in refused.value.message
+    assert "X-Evil" not in refused.value.message and "secret-key" not in refused.value.message
+    assert server.seen == []
+
+
 async def test_connect_failures_are_told_apart_from_lost_connections(pool):
     with pytest.raises(ConnectFailedError):
         await pool.request("GET", "http://127.0.0.1:9/x", None, {}, 5)

@@ -85,6 +85,14 @@ class UpstreamClient:
                 transient=True,
                 nothing_created=True,
             ) from None
+        except ValueError as exc:  # a URL or header the request cannot carry: nothing was sent
+            raise GatewayError(
+                502,
+                f"irisgate could not send the request to {self.provider}: {exc} "
+                "(check the provider's base_url, keys and extra_headers)",
+                code="upstream_request_invalid",
+                nothing_created=True,
+            ) from None
         except ConnectionError as exc:  # e.g. the connection dropped mid-answer: ambiguous
             raise GatewayError(
                 502,

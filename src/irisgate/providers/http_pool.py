@@ -113,7 +113,6 @@ class Connection(asyncio.Protocol):
         self.used = False  # has carried a request before (a stale reused connection is retried)
         self._waiter: asyncio.Future[Answer] | None = None
         self._headers: dict[str, str] = {}
-        self._header_name = ""
         self._body: list[bytes] = []
         self._started = False  # bytes of the current answer have arrived
         self._headers_done = False
@@ -147,14 +146,11 @@ class Connection(asyncio.Protocol):
                 self._fail(lost)
 
     # --- httptools callbacks ---
-    def on_header(self, name: bytes, value: bytes) -> None:
-        if name:
-            self._header_name = name.decode("latin-1").lower()
-            previous = self._headers.get(self._header_name)
-            text = value.decode("latin-1")
-            self._headers[self._header_name] = text if previous is None else f"{previous}, {text}"
-        else:  # a header value continued across reads
-            self._headers[self._header_name] += value.decode("latin-1")
+    def on_header(self, name: bytes, value: bytes) -> None:  # whole: httptools joins split reads
+        key = name.decode("latin-1").lower()
+        text = value.decode("latin-1")
+        previous = self._headers.get(key)
+        self._headers[key] = text if previous is None else f"{previous}, {text}"
 
     def on_headers_complete(self) -> None:
         self._headers_done = True

@@ -6,7 +6,7 @@ store calls. Through SQLAlchemy's async engine and aiosqlite each cost ~1 ms and
 (statement building, pool checkout, a thread hop per driver call). Here every call first runs on
 the event loop's own connection if it can do so without waiting (``sqlite_inline.py``: no lock to
 wait for, no checkpoint); the writes made in one turn of the loop are committed together right
-after it (``_submit``). A request-log batch is one multi-row INSERT: ~5 µs a row there, where
+after it (``_submit``). A request-log batch is one multi-row INSERT: 5 to 8 µs a row there, where
 handing it to a thread cost ~30 µs a row, nearly all of it the two threads passing the GIL back and
 forth while the loop is busy (measured: two context switches per request). Checkpoints run in a
 thread of their own (``sqlite_checkpoints.py``).
