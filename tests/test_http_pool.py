@@ -264,6 +264,12 @@ async def test_a_request_that_cannot_be_sent_is_a_502_naming_the_header_not_its_
     assert server.seen == []
 
 
+async def test_a_url_with_credentials_is_refused_without_echoing_them(pool):
+    with pytest.raises(ValueError) as refused:
+        await pool.request("GET", "https://user:hunter2@api.example.com/v1", None, {}, 5)
+    assert "hunter2" not in str(refused.value)
+
+
 async def test_connect_failures_are_told_apart_from_lost_connections(pool):
     with pytest.raises(ConnectFailedError):
         await pool.request("GET", "http://127.0.0.1:9/x", None, {}, 5)

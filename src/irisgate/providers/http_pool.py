@@ -72,7 +72,7 @@ def split_url(url: str, origins: dict[str, Origin]) -> tuple[Origin, str]:
     """The origin (parsed once per authority, then cached) and the request target of ``url``."""
     scheme, sep, rest = url.partition("://")
     if not sep or scheme not in ("http", "https"):
-        raise ValueError(f"not an http(s) URL: {url!r}")
+        raise ValueError("the URL is not http(s)")  # not echoed: it may hold credentials
     end = len(rest)
     for mark in "/?#":
         found = rest.find(mark)
@@ -92,7 +92,7 @@ def split_url(url: str, origins: dict[str, Origin]) -> tuple[Origin, str]:
 
 def parse_origin(scheme: str, authority: str) -> Origin:
     if not authority or "@" in authority or not (authority.isascii() and authority.isprintable()):
-        raise ValueError(f"unsupported URL authority {authority!r}")
+        raise ValueError("the URL's host is empty, not ASCII, or has credentials in it")
     if authority.startswith("["):  # an IPv6 literal, [::1]:8080
         host, _, port_text = authority[1:].partition("]")
         port_text = port_text.removeprefix(":")
