@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -27,8 +28,8 @@ from irisgate.config import parse_config
 from irisgate.store import RequestLogRecord, Store, VideoJobRecord, default_store_url, normalize_store_url
 from irisgate.store.records import stored_record
 from irisgate.store.sqlite_checkpoints import Checkpointer
-from irisgate.store.store import alembic_config
-from irisgate.store.tables import metadata, provider_keys, providers, video_jobs
+from irisgate.store.store import alembic_config, request_logs_query
+from irisgate.store.tables import UTCDateTime, metadata, provider_keys, providers, sqlite_utc_text, video_jobs
 
 PG_URL = os.environ.get("IRISGATE_TEST_POSTGRES_URL")
 LITERAL = "lit-SECRET-do-not-store-0123456789"
@@ -155,7 +156,7 @@ async def test_migrate_creates_tables_and_is_idempotent(store_url: str) -> None:
             ).scalar()
         expected = {"providers", "provider_keys", "request_logs", "video_jobs", "irisgate_alembic_version"}
         assert expected <= tables
-        assert version == ScriptDirectory.from_config(alembic_config()).get_current_head() == "0005"
+        assert version == ScriptDirectory.from_config(alembic_config()).get_current_head() == "0006"
     finally:
         await store.close()
     reopened = await Store.open(store_url)  # a restart migrates again without complaint
@@ -185,6 +186,23 @@ async def test_tables_module_matches_migrations(store: Store) -> None:
         differences = await conn.run_sync(diff)
     differences = [d for d in differences if "irisgate_alembic_version" not in repr(d)]
     assert differences == []
+
+
+def test_sqlite_utc_text_is_what_sqlalchemy_would_store() -> None:
+    dialect = sqlite.dialect()
+    column = UTCDateTime()
+    inner = sa.DateTime(timezone=True).dialect_impl(dialect).bind_processor(dialect)
+    assert column.bind_processor(dialect) is sqlite_utc_text
+    values = [
+        datetime(2026, 11, 22, 21, 25, 47, 163999, tzinfo=UTC),
+        datetime(2026, 1, 1, tzinfo=UTC),  # no microseconds: still written out
+        datetime(999, 1, 2, 3, 4, 5, 6),  # naive: taken as UTC
+        datetime(2025, 1, 1, 12, tzinfo=timezone(timedelta(hours=2))),
+        datetime(2025, 3, 30, 1, 30, tzinfo=timezone(timedelta(hours=-9, minutes=-30))),
+    ]
+    for value in values:
+        assert sqlite_utc_text(value) == inner(column.process_bind_param(value, dialect))
+    assert sqlite_utc_text(None) is None
 
 
 async def test_sqlite_settings(tmp_path: Path) -> None:
@@ -387,6 +405,35 @@ async def test_request_logs_insert_and_list(store: Store) -> None:
     assert runway[0].error_code == "upstream_error"
     assert runway[0].error_message == "x" * 2000  # truncated
     assert await store.list_request_logs(provider="runway", status_code=200) == []
+
+
+async def test_request_log_filters_on_sqlite_walk_ids_or_the_errors_index(tmp_path: Path) -> None:
+    """No index on provider or on successes (nothing a request writes more than it must); errors
+    are found through their partial index, and what is found is the same either way."""
+    store = await Store.open(f"sqlite:///{tmp_path}/plans.db")
+    try:
+        await store.migrate()
+        await store.insert_request_logs([log(n, status_code=200 if n % 50 else 503) for n in range(400)])
+
+        async def plan(**filters: Any) -> str:
+            query = request_logs_query(
+                50, filters.get("before_id"), filters.get("provider"), filters.get("status_code")
+            )
+            sql = str(query.compile(store.engine.sync_engine, compile_kwargs={"literal_binds": True}))
+            async with store.engine.connect() as conn:
+                rows = (await conn.execute(sa.text(f"EXPLAIN QUERY PLAN {sql}"))).all()
+            return " | ".join(str(row[-1]) for row in rows)
+
+        assert "ix_request_logs_errors" in await plan(status_code=503)
+        assert "ix_request_logs_errors" in await plan(status_code=404, before_id=100)
+        assert "ix_request_logs_errors" not in await plan(status_code=200)
+        assert "ix_request_logs_errors" not in await plan(provider="runware")
+        errors = await store.list_request_logs(status_code=503)
+        assert [r.request_id for r in errors] == [f"req-{n}" for n in range(350, -1, -50)]
+        assert len(await store.list_request_logs(status_code=200, limit=1000)) == 392
+        assert await store.list_request_logs(status_code=503, before_id=errors[2].id) == errors[3:]
+    finally:
+        await store.close()
 
 
 async def test_request_logs_pagination(store: Store) -> None:

@@ -32,6 +32,7 @@ from irisgate.store.records import (
 from irisgate.store.sqlite_lane import SqliteLane
 from irisgate.store.sync import sync_providers
 from irisgate.store.tables import (
+    ERROR_STATUS,
     clipped_error_message,
     provider_keys,
     providers,
@@ -190,14 +191,7 @@ class Store:
         status_code: int | None = None,
     ) -> list[RequestLogRecord]:
         """Newest first. Page on with ``before_id`` = the last id of the previous page."""
-        limit = max(1, min(limit, MAX_LOG_PAGE))
-        query = sa.select(request_logs).order_by(request_logs.c.id.desc()).limit(limit)
-        if before_id is not None:
-            query = query.where(request_logs.c.id < before_id)
-        if provider is not None:
-            query = query.where(request_logs.c.provider == provider)
-        if status_code is not None:
-            query = query.where(request_logs.c.status_code == status_code)
+        query = request_logs_query(limit, before_id, provider, status_code)
         async with self._engine.connect() as conn:
             result = await conn.execute(query)
             return [RequestLogRecord(**row) for row in result.mappings()]
@@ -303,6 +297,23 @@ class Store:
             ordering = (created.desc(), ident.desc()) if newest_first else (created.asc(), ident.asc())
             rows = (await conn.execute(query.order_by(*ordering).limit(limit + 1))).mappings().all()
         return [VideoJobRecord(**row) for row in rows[:limit]], len(rows) > limit
+
+
+def request_logs_query(
+    limit: int, before_id: int | None, provider: str | None, status_code: int | None
+) -> sa.Select[Any]:
+    """Newest first, walking the ids down; errors by their partial index (``ix_request_logs_errors``)."""
+    limit = max(1, min(limit, MAX_LOG_PAGE))
+    query = sa.select(request_logs).order_by(request_logs.c.id.desc()).limit(limit)
+    if before_id is not None:
+        query = query.where(request_logs.c.id < before_id)
+    if provider is not None:
+        query = query.where(request_logs.c.provider == provider)
+    if status_code is not None:
+        query = query.where(request_logs.c.status_code == status_code)
+        if status_code >= ERROR_STATUS:  # states the index's condition, so that SQLite uses it
+            query = query.where(request_logs.c.status_code >= ERROR_STATUS)
+    return query
 
 
 def _virtual_key(row: Mapping[str, Any]) -> VirtualKeyRecord:

@@ -36,12 +36,30 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
 
+    def bind_processor(self, dialect: sa.Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return sqlite_utc_text
+        return super().bind_processor(dialect)
+
     def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def sqlite_utc_text(value: datetime | None) -> str | None:
+    """A datetime as SQLAlchemy's SQLite ``DATETIME`` stores it after ``UTCDateTime`` made it UTC
+    (``2026-11-22 21:25:47.163999``), in half the time its two processors take (~0.8 µs against ~1.5
+    µs; every request-log row holds one, every job record two or three)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.isoformat(" ", "microseconds")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:-6]  # without "+00:00"
 
 
 # SQLite only makes INTEGER PRIMARY KEY an autoincrementing rowid alias; PostgreSQL gets BIGINT.
@@ -82,6 +100,8 @@ provider_keys = sa.Table(
     sa.UniqueConstraint("provider", "name", name="uq_provider_keys_provider_name"),
 )
 
+ERROR_STATUS = 400  # request logs from this status up are indexed (ix_request_logs_errors)
+
 request_logs = sa.Table(
     "request_logs",
     metadata,
@@ -90,16 +110,23 @@ request_logs = sa.Table(
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("method", sa.String(), nullable=False),
     sa.Column("route", sa.String(), nullable=False),
-    sa.Column("provider", sa.String(), nullable=True, index=True),
+    sa.Column("provider", sa.String(), nullable=True),
     sa.Column("model", sa.String(), nullable=True),
     sa.Column("key_id", sa.String(), nullable=True),
     sa.Column("key_name", sa.String(), nullable=True),
-    sa.Column("status_code", sa.Integer(), nullable=False, index=True),
+    sa.Column("status_code", sa.Integer(), nullable=False),
     sa.Column("latency_ms", sa.Float(), nullable=False),
     sa.Column("cost_usd", sa.Float(), nullable=True),
     sa.Column("error_code", sa.String(), nullable=True),
     sa.Column("error_message", sa.Text(), nullable=True),
     sa.Column("client_key_id", sa.String(), nullable=True),  # the virtual key of the request, if any
+    # Errors only (successful requests never write to it); see migration 0006 and Store.list_request_logs.
+    sa.Index(
+        "ix_request_logs_errors",
+        "status_code",
+        sqlite_where=sa.text(f"status_code >= {ERROR_STATUS}"),
+        postgresql_where=sa.text(f"status_code >= {ERROR_STATUS}"),
+    ),
 )
 
 ERROR_MESSAGE_MAX_CHARS = 2000
@@ -124,7 +151,7 @@ video_jobs = sa.Table(
     sa.Column("prompt", sa.Text(), nullable=True),
     sa.Column("seconds", sa.String(), nullable=True),
     sa.Column("size", sa.String(), nullable=True),
-    sa.Column("status", sa.String(), nullable=False, index=True),  # queued | in_progress | completed | failed
+    sa.Column("status", sa.String(), nullable=False),  # queued | in_progress | completed | failed
     sa.Column("progress", sa.Integer(), nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False, index=True),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
