@@ -25,7 +25,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from irisgate.config import parse_config
-from irisgate.store import RequestLogRecord, Store, VideoJobRecord, default_store_url, normalize_store_url
+from irisgate.store import (
+    RequestLogRecord,
+    Store,
+    VideoJobRecord,
+    default_store_url,
+    normalize_store_url,
+    sqlite_lane,
+)
 from irisgate.store.records import stored_record
 from irisgate.store.sqlite_checkpoints import Checkpointer
 from irisgate.store.store import alembic_config, request_logs_query
@@ -569,6 +576,27 @@ async def write_lock_held_elsewhere(store: Store) -> AsyncIterator[None]:
     finally:
         blocker.execute("COMMIT")
         blocker.close()
+
+
+async def test_a_write_waits_for_a_lock_held_elsewhere_up_to_the_busy_timeout(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = sqlite_store
+    lane = store.lane
+    assert lane is not None
+    monkeypatch.setattr(sqlite_lane, "SQLITE_BUSY_TIMEOUT_MS", 300)
+    async with write_lock_held_elsewhere(store):
+        waiting = asyncio.ensure_future(store.insert_job(job(1)))
+        await asyncio.sleep(0.05)  # the lane thread keeps trying meanwhile
+        assert not waiting.done()
+    await waiting  # made once the lock is free
+    async with write_lock_held_elsewhere(store):
+        with pytest.raises(sa.exc.OperationalError, match="locked"):
+            await store.insert_job(job(2))  # held past the busy timeout: an error, not a hang
+    assert await store.get_job(job(1).id) == job(1)
+    assert await store.get_job(job(2).id) is None
+    await store.insert_job(job(2))
+    assert await store.get_job(job(2).id) == job(2)
 
 
 async def test_job_calls_run_inline_when_nothing_waits(sqlite_store: Store) -> None:

@@ -18,6 +18,8 @@ queue:
 * group commit: the thread takes everything queued at once and commits all its writes in one
   transaction, so concurrent creates share one commit (the reads run after it, outside it);
 * one wake-up per batch: a single ``call_soon_threadsafe`` settles every future of the batch;
+* a lock held elsewhere is waited for by polling from 25 µs up (``_patiently``), not by SQLite's
+  busy handler and its 1 ms first sleep, and checkpoints are left to the checkpoint thread;
 * values go through the very processors SQLAlchemy uses for these tables, so rows written here read
   back the same through the SQLAlchemy paths (``Store.list_jobs``, the admin API), and vice versa;
 * sqlite3 errors are wrapped as SQLAlchemy would (``sqlalchemy.exc.IntegrityError``…), so callers see
@@ -36,18 +38,22 @@ import operator
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from irisgate.store.engine import apply_sqlite_pragmas
+from irisgate.store.engine import SQLITE_BUSY_TIMEOUT_MS, apply_sqlite_pragmas
 from irisgate.store.records import RequestLogRecord, VideoJobRecord, stored_record, utc_now
 from irisgate.store.sqlite_checkpoints import Checkpointer
-from irisgate.store.sqlite_inline import InlineSqlite, Refused
+from irisgate.store.sqlite_inline import REFUSED, InlineSqlite, Refused
 from irisgate.store.tables import clipped_error_message, request_logs, video_jobs
 
 Processor = Callable[[Any], Any] | None
+T = TypeVar("T")
+FIRST_BUSY_PAUSE = 25e-6  # seconds
+LAST_BUSY_PAUSE = 2e-3
 
 
 class TableCodec:
@@ -321,6 +327,8 @@ class SqliteLane:
         connection = sqlite3.connect(self._path, isolation_level=None)
         try:
             apply_sqlite_pragmas(connection)
+            connection.execute("PRAGMA busy_timeout=0")  # the thread waits its own way: _patiently
+            connection.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer's job, not a commit's
         except BaseException:
             connection.close()
             raise
@@ -333,7 +341,7 @@ class SqliteLane:
         if not writes:
             return
         try:
-            cursor.execute("BEGIN IMMEDIATE")
+            _begin(cursor)
         except Exception as error:
             _fail(writes, error)
             return
@@ -346,7 +354,7 @@ class SqliteLane:
                 return
         for call in writes:
             try:
-                cursor.execute("BEGIN IMMEDIATE")
+                _begin(cursor)
                 self._run_and_commit(cursor, [call])
             except Exception as error:
                 _fail([call], error)
@@ -384,6 +392,30 @@ class SqliteLane:
         return bool(cursor.execute(self._delete_sql, (job_id,)).rowcount)
 
 
+def _patiently(attempt: Callable[[], T]) -> T:
+    """``attempt()``, tried again while another connection holds the lock it needs, up to the busy
+    timeout.
+
+    SQLite's own busy handler sleeps 1 ms, then 2, 5, 10…, where another worker holds the write lock
+    for ~40 µs at a time: with two workers creating videos at once, the lane threads spent most of
+    their time asleep (measured at c=64: 7,800 creates/s with two workers, 11,500 polling like
+    this). So the thread polls, from 25 µs, doubling up to 2 ms between tries."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    pause = FIRST_BUSY_PAUSE
+    while True:
+        try:
+            return attempt()
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF not in REFUSED or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, LAST_BUSY_PAUSE)
+
+
+def _begin(cursor: sqlite3.Cursor) -> None:
+    _patiently(lambda: cursor.execute("BEGIN IMMEDIATE"))
+
+
 def _execute(cursor: sqlite3.Cursor, sql: str, params: list[Any]) -> None:
     cursor.execute(sql, params)
 
@@ -401,7 +433,7 @@ def _settle_inline(call: _Call, *, result: Any = None, error: BaseException | No
 
 def _attempt(call: _Call, cursor: sqlite3.Cursor) -> None:
     try:
-        call.result = call.run(cursor, *call.args)
+        call.result = _patiently(lambda: call.run(cursor, *call.args))
     except Exception as error:
         _fail([call], error)
 
