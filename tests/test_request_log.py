@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 import logging
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -30,12 +32,12 @@ class CountingStore(Store):
         self.attempts = 0
         self.inserted = asyncio.Event()
 
-    async def insert_request_logs(self, rows: Sequence[RequestLogRecord]) -> None:
+    async def insert_request_log_rows(self, rows: Sequence[Any]) -> None:
         self.attempts += 1
         if self.failures_left:
             self.failures_left -= 1
             raise OSError("database is unavailable")
-        await super().insert_request_logs(rows)
+        await super().insert_request_log_rows(rows)
         self.batches.append(len(rows))
         self.inserted.set()
 
@@ -85,6 +87,20 @@ async def test_records_reach_the_store_after_aclose(store: CountingStore) -> Non
     await writer.aclose()
     assert await stored_ids(store) == [f"req-{n}" for n in range(1234)]
     assert (writer.written, writer.dropped, writer.pending) == (1234, 0, 0)
+
+
+async def test_a_record_the_store_cannot_encode_is_dropped_not_raised(
+    store: CountingStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    writer = RequestLogWriter(store, flush_interval=3600)
+    await writer.start()
+    writer.record(rec(1))
+    writer.record(dataclasses.replace(rec(2), created_at="yesterday"))  # type: ignore[arg-type]
+    writer.record(rec(3))
+    await writer.aclose()
+    assert await stored_ids(store) == ["req-1", "req-3"]
+    assert (writer.written, writer.dropped) == (2, 1)
+    assert "req-2 could not be encoded" in caplog.text
 
 
 async def test_many_records_batch_into_few_transactions(store: CountingStore) -> None:

@@ -171,15 +171,18 @@ class SqliteLane:
     async def delete_job(self, job_id: str) -> bool:
         return await self._submit(self._delete, True, (job_id,))
 
-    async def insert_request_logs(self, records: Sequence[RequestLogRecord]) -> None:
-        """Insert a batch of request logs in one multi-row INSERT (and its own transaction)."""
-        logs = self._logs
+    def log_row(self, record: RequestLogRecord) -> list[Any]:
+        """A request log's parameters, in the order ``insert_log_rows`` binds them."""
+        row = self._logs.encoded(record)
+        row[self._message] = clipped_error_message(row[self._message])
+        return row
+
+    async def insert_log_rows(self, rows: Sequence[list[Any]]) -> None:
+        """Insert a batch of ``log_row`` rows in one multi-row INSERT (and its own transaction)."""
         params: list[Any] = []
-        for record in records:
-            row = logs.encoded(record)
-            row[self._message] = clipped_error_message(row[self._message])
+        for row in rows:
             params += row
-        await self._submit(_execute, True, (logs.insert_many_sql(len(records)), params))
+        await self._submit(_execute, True, (self._logs.insert_many_sql(len(rows)), params))
 
     def close(self) -> None:
         """Finish the queued calls, close the connection and join the thread (again: no-op)."""
