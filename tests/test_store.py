@@ -34,7 +34,12 @@ from irisgate.store import (
     sqlite_lane,
 )
 from irisgate.store.records import stored_record
-from irisgate.store.sqlite_checkpoints import Checkpointer
+from irisgate.store.sqlite_checkpoints import (
+    BUSY_COMMITS,
+    QUIET_INTERVAL_SECONDS,
+    Checkpointer,
+    checkpoint_due,
+)
 from irisgate.store.store import alembic_config, request_logs_query
 from irisgate.store.tables import UTCDateTime, metadata, provider_keys, providers, sqlite_utc_text, video_jobs
 
@@ -679,6 +684,13 @@ def test_the_checkpointer_copies_committed_pages_into_the_database_file(tmp_path
     assert (checkpointer.checkpoints, checkpointer.restarts) == (1, 0)  # a small WAL: PASSIVE only
     assert rows_in_the_file_alone() == 100
     writer.close()
+
+
+def test_a_checkpoint_is_due_at_once_after_many_commits_and_soon_after_a_few() -> None:
+    assert not checkpoint_due(0, 3600)  # nothing new: nothing to copy
+    assert checkpoint_due(BUSY_COMMITS, 0)
+    assert not checkpoint_due(BUSY_COMMITS - 1, QUIET_INTERVAL_SECONDS / 2)
+    assert checkpoint_due(1, QUIET_INTERVAL_SECONDS)
 
 
 def test_a_long_wal_is_restarted_unless_a_reader_holds_on_and_writers_are_never_held_up(
