@@ -176,8 +176,8 @@ class Store:
     def request_log_row(self, record: RequestLogRecord) -> Any:
         """A request-log record as ``insert_request_log_rows`` takes it. ``RequestLogWriter`` makes it
         when the request ends, so that a batch's insert, which runs on the event loop on SQLite,
-        does no more than send it (measured at concurrency 1: the requests that share a loop turn
-        with a batch, ~5 % of them, are ~30 µs faster at p95)."""
+        does no more than send it (measured at concurrency 1, image generations: the p95, where the
+        requests that share a loop turn with a batch are, fell from ~300 to ~265 µs)."""
         if self._lane is not None:
             return self._lane.log_row(record)
         return _log_values(record)
