@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from irisgate.config import parse_config
+from irisgate.jobs.ids import VideoRef, encode_video_id
 from irisgate.store import (
     RequestLogRecord,
     Store,
@@ -33,6 +34,7 @@ from irisgate.store import (
     normalize_store_url,
     sqlite_lane,
 )
+from irisgate.store.job_seqs import LOW_BITS, seq_in_id
 from irisgate.store.records import stored_record
 from irisgate.store.sqlite_checkpoints import (
     BUSY_COMMITS,
@@ -168,7 +170,7 @@ async def test_migrate_creates_tables_and_is_idempotent(store_url: str) -> None:
             ).scalar()
         expected = {"providers", "provider_keys", "request_logs", "video_jobs", "irisgate_alembic_version"}
         assert expected <= tables
-        assert version == ScriptDirectory.from_config(alembic_config()).get_current_head() == "0006"
+        assert version == ScriptDirectory.from_config(alembic_config()).get_current_head() == "0007"
     finally:
         await store.close()
     reopened = await Store.open(store_url)  # a restart migrates again without complaint
@@ -474,8 +476,10 @@ async def test_request_log_times_are_stored_in_utc(store: Store) -> None:
 
 
 def job(n: int, **overrides: Any) -> VideoJobRecord:
+    """The job ``n``: an id of ours, made ``n`` seconds after NOW (``legacy_job`` for older ids)."""
+    seq = (int(NOW.timestamp() * 1000) + n * 1000) << LOW_BITS
     values: dict[str, Any] = {
-        "id": f"video_{n:04d}",
+        "id": encode_video_id(VideoRef("runway", "k1", f"task-{n}"), seq),
         "provider": "runway",
         "upstream_id": f"task-{n}",
         "key_id": "k1",
@@ -486,6 +490,11 @@ def job(n: int, **overrides: Any) -> VideoJobRecord:
     }
     values.update(overrides)
     return VideoJobRecord(**values)
+
+
+def legacy_job(n: int, **overrides: Any) -> VideoJobRecord:
+    """The job ``n`` with an id made before seqs (``job_seqs.py``): no seq to find its row by."""
+    return job(n, **{"id": f"video_A{n:04d}", **overrides})
 
 
 async def test_jobs_read_back_identical_whichever_path_wrote_them(store: Store) -> None:
@@ -521,8 +530,92 @@ async def test_jobs_read_back_identical_whichever_path_wrote_them(store: Store) 
 
     direct = job(3, completed_at=datetime(2025, 2, 3, 4, 5, 6, 7, tzinfo=plus_two), cost_usd=2.5)
     async with store.transaction() as conn:  # a row written by SQLAlchemy, read back by get_job
-        await conn.execute(sa.insert(video_jobs).values(**dataclasses.asdict(direct)))
+        await conn.execute(
+            sa.insert(video_jobs).values(seq=seq_in_id(direct.id), **dataclasses.asdict(direct))
+        )
     assert await store.get_job(direct.id) == direct
+
+
+async def test_legacy_jobs_are_found_by_their_ids_and_listed_by_creation(store: Store) -> None:
+    """Ids made before seqs (job_seqs.py) hold none: their rows are found by the partial index."""
+    first, second = legacy_job(1), legacy_job(2)
+    newer = job(3)
+    for made in (second, newer, first):  # the order of creation is not the order of writes
+        assert await store.insert_job(made) is True
+    assert [await store.get_job(j.id) for j in (first, second, newer)] == [first, second, newer]
+    assert await store.list_jobs(order="asc") == ([first, second, newer], False)
+    assert await store.list_jobs(limit=1, after=second.id) == ([first], False)
+    assert await store.list_jobs(limit=1, after=first.id, order="asc") == ([second], True)
+
+    replacement = legacy_job(1, status="in_progress", key_name="spare")
+    assert await store.insert_job(replacement) is True  # the same legacy id again replaces the row
+    await store.update_job(second.id, status="failed", updated_at=NOW)
+    assert await store.list_jobs(order="asc") == (
+        [replacement, dataclasses.replace(second, status="failed", updated_at=NOW), newer],
+        False,
+    )
+    assert await store.delete_job(first.id) is True
+    assert await store.get_job(first.id) is None
+    assert await store.list_jobs(after=first.id) == ([], False)  # a cursor that is gone: an empty page
+    async with store.engine.connect() as conn:
+        seqs = dict((await conn.execute(sa.select(video_jobs.c.id, video_jobs.c.seq))).all())
+    assert seqs[second.id] < 0 < seqs[newer.id] == seq_in_id(newer.id)
+
+
+async def test_a_job_never_replaces_another_whose_seq_its_id_names(store: Store) -> None:
+    mine = job(1)
+    forged = job(1, id=encode_video_id(VideoRef("runway", "k1", "task-other"), seq_in_id(mine.id)))
+    assert seq_in_id(forged.id) == seq_in_id(mine.id) and forged.id != mine.id
+    assert await store.insert_job(mine) is True
+    assert await store.insert_job(forged) is False
+    assert await store.get_job(mine.id) == mine
+    assert await store.get_job(forged.id) is None
+    await store.update_job(forged.id, status="failed")  # nor is it changed or deleted by the other id
+    assert await store.delete_job(forged.id) is False
+    assert await store.list_jobs() == ([mine], False)
+
+
+async def test_sqlite_finds_a_job_by_its_seq_or_the_legacy_index(sqlite_store: Store) -> None:
+    lane = sqlite_store.lane
+    assert lane is not None
+    await sqlite_store.insert_job(job(1))
+    async with sqlite_store.engine.connect() as conn:
+        plans = {}
+        for has_seq, sql in lane._select_sql.items():
+            rows = (await conn.execute(sa.text(f"EXPLAIN QUERY PLAN {sql}".replace("?", "'x'")))).all()
+            plans[has_seq] = " ".join(row[-1] for row in rows)
+    assert "USING INTEGER PRIMARY KEY" in plans[True]  # the table itself: no index to read or write
+    assert "USING INDEX ux_video_jobs_legacy_id" in plans[False]
+
+
+async def test_migration_0007_gives_the_jobs_already_there_legacy_seqs(store_url: str) -> None:
+    from alembic import command
+
+    # Ids without a seq (one with the time alone: 12 hex digits), and one with a seq, as a
+    # downgrade to 0006 would leave it: it keeps its seq.
+    made = [legacy_job(2), job(4), legacy_job(1, id="video_0192a3b4c5d6AQIabc"), legacy_job(3)]
+    store = await Store.open(store_url)
+    try:
+        async with store.transaction(exclusive=True) as conn:
+            await conn.run_sync(lambda c: command.upgrade(alembic_config(c), "0006"))
+            before = sa.table(
+                "video_jobs", *(sa.column(c.name, c.type) for c in video_jobs.c if c.name != "seq")
+            )
+            await conn.execute(sa.insert(before), [dataclasses.asdict(j) for j in made])
+        await store.migrate()
+        by_creation = sorted(made, key=lambda j: j.created_at)
+        assert await store.list_jobs(order="asc") == (by_creation, False)
+        assert [await store.get_job(j.id) for j in made] == made
+        newer = job(5)
+        assert await store.insert_job(newer) is True
+        assert await store.list_jobs(limit=2) == ([newer, by_creation[-1]], True)
+        assert await store.insert_job(legacy_job(9, id=made[0].id)) is True  # replaced, not added
+        assert len((await store.list_jobs())[0]) == 5
+        async with store.engine.connect() as conn:
+            seqs = dict((await conn.execute(sa.select(video_jobs.c.id, video_jobs.c.seq))).all())
+        assert seqs[made[1].id] == seq_in_id(made[1].id) and seqs[made[0].id] < 0
+    finally:
+        await store.close()
 
 
 async def test_job_update_replace_and_delete(store: Store) -> None:
@@ -755,7 +848,7 @@ async def test_a_failing_job_write_fails_only_its_caller(store: Store, contended
         await loop_turns()  # contended: all queued, then written in one batch that fails
     outcomes = await writes
     assert isinstance(outcomes.pop(5), sa.exc.IntegrityError)  # the same class on either backend
-    assert outcomes == [None] * 10
+    assert outcomes == [True] * 10
     assert await store.get_job(bad.id) is None
     assert await asyncio.gather(*(store.get_job(j.id) for j in good)) == good
 

@@ -82,3 +82,45 @@ def test_ids_that_are_not_ours_are_404(media_gateway, video_id):
 
 def media_config_of(gateway) -> dict:
     return json.loads((gateway.app_dir / "config.json").read_text())
+
+
+async def test_a_create_whose_seq_is_taken_takes_the_next(tmp_path, monkeypatch):
+    """Two processes may draw one seq (job_seqs.py) in one millisecond: the second create takes
+    another, and neither job is written over."""
+    from types import SimpleNamespace
+
+    from irisgate.jobs import ids, service
+    from irisgate.providers.base import VideoSubmission
+    from irisgate.schemas.videos import VideoCreateRequest
+    from irisgate.store import Store
+    from irisgate.store.job_seqs import LOW_BITS, seq_in_id
+
+    store = await Store.open(f"sqlite:///{tmp_path}/irisgate.db")
+    await store.migrate()
+    taken, free = 1_800_000_000_000 << LOW_BITS, (1_800_000_000_000 << LOW_BITS) + 1
+    other = service.VideoJobRecord(
+        id=ids.encode_video_id(ids.VideoRef("runway", "k0", "task-0"), taken),
+        provider="runway",
+        upstream_id="task-0",
+        key_id="k0",
+        model="gen4.5",
+        status="in_progress",
+    )
+    assert await store.insert_job(other)
+    drawn = iter([taken, taken, free])
+    monkeypatch.setattr(ids, "new_seq", lambda: next(drawn))
+    route = SimpleNamespace(provider_name="runway", model="gen4.5", key=SimpleNamespace(id="k1", name="main"))
+
+    class Upstream:  # the provider's answer; what is under test is the record
+        async def run(self, model, fallbacks, operation):
+            return VideoSubmission(upstream_id="task-1", seconds="5", size="1280x720"), route
+
+    try:
+        jobs = service.VideoJobs(store, router=None, dispatcher=Upstream())
+        made = await jobs.create(VideoCreateRequest(model="runway/gen4.5", prompt="two at once"))
+        assert seq_in_id(made.id) == free
+        assert ids.decode_video_id(made.id) == ids.VideoRef("runway", "k1", "task-1")
+        assert await store.get_job(made.id) == made
+        assert await store.get_job(other.id) == other
+    finally:
+        await store.close()

@@ -2,18 +2,16 @@
 
 An id carries the provider, the id of the key that created the job and the
 provider's task id, so any instance that shares the configuration can serve it
-with the same key even when its job record is missing. Encoding: the creation
-time (milliseconds since the epoch, 12 lowercase hex digits), then base64url
-(no padding) of a version byte and either packed UUIDs (v1: provider code,
-key UUID, task UUID: 34 bytes) or, for ids that are not UUIDs, text (v2).
+with the same key even when its job record is missing. Encoding: the job's seq
+(16 lowercase hex digits: the creation time in milliseconds and a counter;
+`store/job_seqs.py`), then base64url (no padding) of a version byte and either
+packed UUIDs (v1: provider code, key UUID, task UUID: 34 bytes) or, for ids
+that are not UUIDs, text (v2).
 
-The time comes first so that ids sort by creation: a new job's id lands next to
-the last one's in the store's index of ids, on the page just written, where a
-random one (the provider's task id first) would land on any page, and every
-create would write, and every checkpoint copy and sync, one more page. Measured
-at concurrency 1 (bench, each create a task of its own): video creates' p99 2.36
-ms with random ids, 1.30 ms with these. Ids made before the time was added (they
-start with "A", never a hex digit) decode as before.
+The seq is the job table's primary key: the store finds a job's row from its id
+alone, with no index of ids for a create to write, and ids sort by creation.
+Ids made before still decode: those that begin with the creation time alone (12
+hex digits) and the first ones (they start with "A", never a hex digit).
 """
 
 from __future__ import annotations
@@ -22,13 +20,13 @@ import base64
 import binascii
 import functools
 import re
-import time
 import uuid
 from dataclasses import dataclass
 
 from irisgate.schemas.errors import GatewayError
+from irisgate.store.job_seqs import ID_PREFIX, SEQ_DIGITS, new_seq
 
-PREFIX = "video_"
+PREFIX = ID_PREFIX
 PROVIDER_CODES = {"runware": 1, "runway": 2}
 PROVIDERS_BY_CODE = {code: name for name, code in PROVIDER_CODES.items()}
 SEPARATOR = "\x1f"
@@ -37,8 +35,9 @@ MAX_ID_LENGTH = 512
 # '/', '%', '?', '#' and no dot segments (a forged id must not walk the provider's API with our key).
 CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 SAFE_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,199}$")
-TIME_DIGITS = 12  # hex digits of milliseconds: until the year 10889
-TIME_STAMP = re.compile(f"[0-9a-f]{{{TIME_DIGITS}}}")
+# What an id's body begins with before its packed ref (whose version byte makes an "A"): a seq, or in
+# ids made before seqs, the creation time alone (12 hex digits of milliseconds), or nothing.
+STAMP = re.compile(f"(?:[0-9a-f]{{{SEQ_DIGITS}}}|[0-9a-f]{{12}})(?=A)")
 
 
 @dataclass(frozen=True)
@@ -48,14 +47,12 @@ class VideoRef:
     upstream_id: str
 
 
-def encode_video_id(ref: VideoRef, created_ms: int | None = None) -> str:
-    """The id of a job made now (or at ``created_ms``, milliseconds since the epoch)."""
+def encode_video_id(ref: VideoRef, seq: int | None = None) -> str:
+    """The id of a job made now (a new seq), or of the job with ``seq``."""
     packed = _pack_uuids(ref)
     if packed is None:
         packed = b"\x02" + SEPARATOR.join((ref.provider, ref.key_id, ref.upstream_id)).encode()
-    if created_ms is None:
-        created_ms = time.time_ns() // 1_000_000
-    stamp = f"{created_ms:0{TIME_DIGITS}x}"
+    stamp = f"{new_seq() if seq is None else seq:0{SEQ_DIGITS}x}"
     return PREFIX + stamp + base64.urlsafe_b64encode(packed).rstrip(b"=").decode("ascii")
 
 
@@ -65,8 +62,9 @@ def decode_video_id(video_id: str) -> VideoRef:
     if not video_id.startswith(PREFIX) or len(video_id) > MAX_ID_LENGTH:
         raise not_found(video_id)
     body = video_id[len(PREFIX) :]
-    if TIME_STAMP.match(body):
-        body = body[TIME_DIGITS:]
+    stamp = STAMP.match(body)
+    if stamp is not None:
+        body = body[stamp.end() :]
     try:
         raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
     except (binascii.Error, ValueError):

@@ -21,6 +21,8 @@ from irisgate.store import Store, VideoJobRecord, utc_now
 
 log = logging.getLogger("irisgate.jobs")
 UNKNOWN_MODEL = "unknown"
+# Tries at a seq no other job has (job_seqs.py): one, but for a rare clash between processes.
+SEQ_ATTEMPTS = 8
 
 
 class VideoJobs:
@@ -52,7 +54,11 @@ class VideoJobs:
             client_key_id=client.id if client else None,
         )
         try:
-            await self.store.insert_job(job)
+            for _ in range(SEQ_ATTEMPTS):
+                if await self.store.insert_job(job):
+                    return job
+                job = replace(job, id=encode_video_id(ref))  # its seq was taken: take the next one
+            log.error("could not record video job %s: its seqs were all taken", job.id)
         except Exception:  # the job exists upstream and its id routes itself: answer anyway
             log.exception("could not record video job %s; it stays reachable by its id", job.id)
         return job
@@ -93,7 +99,8 @@ class VideoJobs:
                 status=state.status,
             )
             job = replace(job, **state_changes(job, state))
-            await self.store.insert_job(job)
+            if not await self.store.insert_job(job):  # only a forged id: it names another job's seq
+                log.warning("did not record video job %s: its seq is another job's", video_id)
             return job
         changes = state_changes(job, state)
         if not changes:  # most polls: the task is still running at the same progress

@@ -17,8 +17,11 @@ on disk: a power cut (not a crash of irisgate) can drop at most that much.
    writing back the pages that the WAL and the copy dirtied (profiled with perf: ~60 % in
    ``fdatasync``, ~15 % in the copy's reads and writes). Timed in the thread at concurrency 1:
    ~0.45 ms of CPU (1.2 ms of wall time) for image generations' request logs, ~0.4 ms of it fixed;
-   ~0.8 ms for video creates, growing with the pages they dirty (hence migration 0006). So video
-   creates want small, frequent checkpoints, and request logs alone fewer: for image generations
+   ~0.8 ms for video creates, growing with the pages they dirty (hence migrations 0006 and 0007).
+   So video creates want small, frequent checkpoints: with one page a create (0007), looking every
+   0.02 s (a checkpoint of ~80 creates at concurrency 1) gave a p99 / p50 of 2.81-3.07 in five
+   interleaved runs, every 0.05 s 3.03-3.49, every 0.01 s 3.06-3.52 (the fixed cost, more often).
+   Request logs alone want fewer: for image generations
    every 0.2 s was a little better than every 0.05 s, every 0.5 or 1 s worse (each checkpoint
    stalls longer; and the WAL, seldom started over, grows). Checkpointing at idle priority
    (``SCHED_IDLE``) was worse still: with the CPU never idle at concurrency 1, the thread starves.
@@ -47,8 +50,8 @@ from irisgate.store.engine import apply_sqlite_pragmas
 
 logger = logging.getLogger(__name__)
 
-CHECKPOINT_INTERVAL_SECONDS = 0.05
-BUSY_COMMITS = 100  # commits since the last checkpoint that make the next one due at the next look
+CHECKPOINT_INTERVAL_SECONDS = 0.02
+BUSY_COMMITS = 20  # commits since the last checkpoint that make the next one due at the next look
 QUIET_INTERVAL_SECONDS = 0.2  # fewer commits: a checkpoint at most this long after the last one
 RESTART_AFTER_FRAMES = 16384  # 64 MB of WAL: at full speed, about one RESTART a second
 RESTART_WAIT_MS = 20
@@ -125,6 +128,7 @@ def checkpoint_due(new_commits: int, seconds_since_last: float) -> bool:
     """Whether to checkpoint now, with ``new_commits`` made since the last checkpoint, which ended
     ``seconds_since_last`` ago. Measured at concurrency 1 with every process on one CPU (interleaved
     runs, image generations, whose only writes are request-log batches): at every look, the p99 was
-    425-644 µs; as here, 394-432 µs. Video creates commit far more than ``BUSY_COMMITS`` between
-    looks, so their checkpoints stay small and frequent (see point 1 above)."""
+    425-644 µs; as here, 394-432 µs (with looks every 0.05 s). Video creates commit far more than
+    ``BUSY_COMMITS`` between looks (~80 at concurrency 1), so their checkpoints stay small and
+    frequent (see point 1 above)."""
     return new_commits >= BUSY_COMMITS or (new_commits > 0 and seconds_since_last >= QUIET_INTERVAL_SECONDS)

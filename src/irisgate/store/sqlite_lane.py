@@ -45,10 +45,11 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 
 from irisgate.store.engine import SQLITE_BUSY_TIMEOUT_MS, apply_sqlite_pragmas
+from irisgate.store.job_seqs import legacy_seq, seq_in_id
 from irisgate.store.records import RequestLogRecord, VideoJobRecord, stored_record, utc_now
 from irisgate.store.sqlite_checkpoints import Checkpointer
 from irisgate.store.sqlite_inline import REFUSED, InlineSqlite, Refused
-from irisgate.store.tables import clipped_error_message, request_logs, video_jobs
+from irisgate.store.tables import JOB_COLUMNS, LEGACY_ROWS, clipped_error_message, request_logs, video_jobs
 
 Processor = Callable[[Any], Any] | None
 T = TypeVar("T")
@@ -132,14 +133,25 @@ class SqliteLane:
 
     def __init__(self, path: str, dialect: sa.Dialect, log_columns: Sequence[str]) -> None:
         self._path = path
-        jobs = self._jobs = TableCodec(video_jobs, dialect)
+        jobs = self._jobs = TableCodec(video_jobs, dialect, JOB_COLUMNS)
         self._logs = TableCodec(request_logs, dialect, log_columns)
         self._message = self._logs.names.index("error_message")
-        self._where_id = f"WHERE {jobs.quoted['id']} = ?"
-        self._insert_sql = jobs.insert_sql.replace("INSERT INTO", "INSERT OR REPLACE INTO", 1)
-        self._select_sql = f"SELECT {', '.join(jobs.quoted.values())} FROM {jobs.table} {self._where_id}"
-        self._delete_sql = f"DELETE FROM {jobs.table} {self._where_id}"
-        self._update_sql: dict[tuple[str, ...], str] = {}  # by changed columns
+        # A job's row: by its seq (job_seqs.py), or a legacy row by the partial index of their ids.
+        self._where = {
+            True: "WHERE seq = ? AND id = ?",
+            False: f"WHERE {LEGACY_ROWS} AND id = ?",
+        }
+        replaced = ", ".join(f"{q} = excluded.{q}" for name, q in jobs.quoted.items() if name != "id")
+        self._insert_sql = (
+            f"INSERT INTO {jobs.table} (seq, {', '.join(jobs.quoted.values())}) VALUES (?, "
+            f"{jobs.row_marks[1:]} ON CONFLICT (seq) DO UPDATE SET {replaced} "
+            f"WHERE {jobs.table}.id = excluded.id"
+        )
+        columns = ", ".join(jobs.quoted.values())
+        self._select_sql = {k: f"SELECT {columns} FROM {jobs.table} {w}" for k, w in self._where.items()}
+        self._legacy_seq_sql = f"SELECT seq FROM {jobs.table} {self._where[False]}"
+        self._delete_sql = {k: f"DELETE FROM {jobs.table} {w}" for k, w in self._where.items()}
+        self._update_sql: dict[tuple[str, ...], dict[bool, str]] = {}  # by changed columns
         self.thread_commits = 0  # the thread's write transactions (fewer than writes when grouped)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._lock = threading.Lock()  # nothing is queued after _STOP
@@ -153,9 +165,10 @@ class SqliteLane:
 
     # -- the event loop's side ----------------------------------------------------------------------
 
-    async def insert_job(self, job: VideoJobRecord) -> None:
-        """Record a job; an existing row with the same id is replaced."""
-        await self._submit(self._insert, True, (job,))
+    async def insert_job(self, job: VideoJobRecord) -> bool:
+        """Record a job; an existing row with the same id is replaced. ``False`` (and nothing
+        written) if another job has the id's seq."""
+        return await self._submit(self._insert, True, (job,))
 
     async def get_job(self, job_id: str) -> VideoJobRecord | None:
         return await self._submit(self._select, False, (job_id,))
@@ -374,25 +387,43 @@ class SqliteLane:
             raise
         self.thread_commits += 1
 
-    def _insert(self, cursor: sqlite3.Cursor, job: VideoJobRecord) -> None:
-        cursor.execute(self._insert_sql, self._jobs.encoded(job))
+    def _insert(self, cursor: sqlite3.Cursor, job: VideoJobRecord) -> bool:
+        seq = seq_in_id(job.id)
+        if seq is None:
+            found = cursor.execute(self._legacy_seq_sql, (job.id,)).fetchall()
+            seq = found[0][0] if found else legacy_seq(job.created_at)
+        cursor.execute(self._insert_sql, [seq, *self._jobs.encoded(job)])
+        return cursor.rowcount > 0
 
     def _select(self, cursor: sqlite3.Cursor, job_id: str) -> VideoJobRecord | None:
-        rows = cursor.execute(self._select_sql, (job_id,)).fetchall()  # to the end: no open read
+        has_seq, params = _row_of(job_id)
+        rows = cursor.execute(self._select_sql[has_seq], params).fetchall()  # to the end: no open read
         if not rows:
             return None
         return stored_record(VideoJobRecord, self._jobs.decoded(rows[0]))
 
     def _update(self, cursor: sqlite3.Cursor, job_id: str, changes: dict[str, Any]) -> None:
         names = tuple(changes)
-        sql = self._update_sql.get(names)
-        if sql is None:
+        sqls = self._update_sql.get(names)
+        if sqls is None:
             assignments = ", ".join(f"{self._jobs.quoted[name]} = ?" for name in names)
-            sql = self._update_sql[names] = f"UPDATE {self._jobs.table} SET {assignments} {self._where_id}"
-        cursor.execute(sql, [*(self._jobs.encode(name, value) for name, value in changes.items()), job_id])
+            sqls = self._update_sql[names] = {
+                k: f"UPDATE {self._jobs.table} SET {assignments} {w}" for k, w in self._where.items()
+            }
+        has_seq, params = _row_of(job_id)
+        cursor.execute(
+            sqls[has_seq], [*(self._jobs.encode(name, value) for name, value in changes.items()), *params]
+        )
 
     def _delete(self, cursor: sqlite3.Cursor, job_id: str) -> bool:
-        return bool(cursor.execute(self._delete_sql, (job_id,)).rowcount)
+        has_seq, params = _row_of(job_id)
+        return bool(cursor.execute(self._delete_sql[has_seq], params).rowcount)
+
+
+def _row_of(job_id: str) -> tuple[bool, tuple[Any, ...]]:
+    """Which of ``SqliteLane._where`` finds the job's row, and its parameters."""
+    seq = seq_in_id(job_id)
+    return (False, (job_id,)) if seq is None else (True, (seq, job_id))
 
 
 def _patiently(attempt: Callable[[], T]) -> T:

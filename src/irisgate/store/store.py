@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 from irisgate.config.models import ProviderConfig
 from irisgate.store import admin_rows
 from irisgate.store.engine import IMMEDIATE, create_engine, sqlite_file_path
+from irisgate.store.job_seqs import legacy_seq, seq_in_id
 from irisgate.store.records import (
     KeyRecord,
     ProviderRecord,
@@ -33,6 +34,8 @@ from irisgate.store.sqlite_lane import SqliteLane
 from irisgate.store.sync import sync_providers
 from irisgate.store.tables import (
     ERROR_STATUS,
+    JOB_COLUMNS,
+    LEGACY_ROWS,
     clipped_error_message,
     provider_keys,
     providers,
@@ -72,13 +75,25 @@ def _upgrade_head(connection: Connection) -> None:
 
 
 def _job_upsert(insert: Any) -> Any:
-    """``INSERT … ON CONFLICT (id) DO UPDATE`` every column: replaces a job in one statement."""
+    """``INSERT … ON CONFLICT (seq) DO UPDATE`` every column if the row there has the same id:
+    replaces a job in one statement, and never another job whose seq it is."""
     statement = insert(video_jobs)
-    columns = {column.name: statement.excluded[column.name] for column in video_jobs.c if column.name != "id"}
-    return statement.on_conflict_do_update(index_elements=[video_jobs.c.id], set_=columns)
+    columns = {name: statement.excluded[name] for name in JOB_COLUMNS if name != "id"}
+    return statement.on_conflict_do_update(
+        index_elements=[video_jobs.c.seq], set_=columns, where=video_jobs.c.id == statement.excluded.id
+    )
+
+
+def _job_row(job_id: str) -> sa.ColumnElement[bool]:
+    """Where the job's row is: at the id's seq, or for a legacy id, in the partial index of theirs."""
+    seq = seq_in_id(job_id)
+    if seq is None:
+        return sa.and_(sa.text(LEGACY_ROWS), video_jobs.c.id == job_id)
+    return sa.and_(video_jobs.c.seq == seq, video_jobs.c.id == job_id)
 
 
 _JOB_UPSERTS = {"postgresql": _job_upsert(postgresql.insert), "sqlite": _job_upsert(sqlite.insert)}
+_JOBS = sa.select(*(video_jobs.c[name] for name in JOB_COLUMNS))  # a VideoJobRecord's columns
 
 
 class Store:
@@ -244,22 +259,25 @@ class Store:
 
     # -- video jobs --------------------------------------------------------------------------------
 
-    async def insert_job(self, job: VideoJobRecord) -> None:
-        """Record a new job (one short transaction); an existing row with the same id is replaced."""
+    async def insert_job(self, job: VideoJobRecord) -> bool:
+        """Record a job (one short transaction); an existing row with the same id is replaced.
+        ``False`` (and nothing written) if another job has the id's seq (``job_seqs.py``)."""
         if self._lane is not None:
             return await self._lane.insert_job(job)
         async with self._engine.begin() as conn:
-            await conn.execute(_JOB_UPSERTS[self.dialect], dataclasses.asdict(job))
+            seq = seq_in_id(job.id)
+            if seq is None:
+                seq = (await conn.execute(sa.select(video_jobs.c.seq).where(_job_row(job.id)))).scalar()
+            if seq is None:
+                seq = legacy_seq(job.created_at)
+            result = await conn.execute(_JOB_UPSERTS[self.dialect], {"seq": seq, **dataclasses.asdict(job)})
+        return bool(result.rowcount)
 
     async def get_job(self, job_id: str) -> VideoJobRecord | None:
         if self._lane is not None:
             return await self._lane.get_job(job_id)
         async with self._engine.connect() as conn:
-            row = (
-                (await conn.execute(sa.select(video_jobs).where(video_jobs.c.id == job_id)))
-                .mappings()
-                .first()
-            )
+            row = (await conn.execute(_JOBS.where(_job_row(job_id)))).mappings().first()
         return VideoJobRecord(**row) if row else None
 
     async def update_job(self, job_id: str, **changes: Any) -> None:
@@ -268,13 +286,13 @@ class Store:
             return await self._lane.update_job(job_id, **changes)
         changes.setdefault("updated_at", utc_now())
         async with self._engine.begin() as conn:
-            await conn.execute(sa.update(video_jobs).where(video_jobs.c.id == job_id).values(**changes))
+            await conn.execute(sa.update(video_jobs).where(_job_row(job_id)).values(**changes))
 
     async def delete_job(self, job_id: str) -> bool:
         if self._lane is not None:
             return await self._lane.delete_job(job_id)
         async with self._engine.begin() as conn:
-            result = await conn.execute(sa.delete(video_jobs).where(video_jobs.c.id == job_id))
+            result = await conn.execute(sa.delete(video_jobs).where(_job_row(job_id)))
         return bool(result.rowcount)
 
     async def list_jobs(
@@ -287,12 +305,12 @@ class Store:
         status: str | None = None,
         client_key_id: str | None = None,
     ) -> tuple[list[VideoJobRecord], bool]:
-        """A page of jobs by creation time (``order`` desc = newest first) after the job ``after``,
-        and whether more follow."""
+        """A page of jobs by creation (``order`` desc = newest first: by seq) after the job
+        ``after``, and whether more follow."""
         limit = max(1, min(limit, MAX_JOB_PAGE))
         newest_first = order != "asc"
-        created, ident = video_jobs.c.created_at, video_jobs.c.id
-        query = sa.select(video_jobs)
+        seq = video_jobs.c.seq
+        query = _JOBS
         if provider is not None:
             query = query.where(video_jobs.c.provider == provider)
         if status is not None:
@@ -301,14 +319,12 @@ class Store:
             query = query.where(video_jobs.c.client_key_id == client_key_id)
         async with self._engine.connect() as conn:
             if after is not None:
-                anchor = (await conn.execute(sa.select(created).where(ident == after))).scalar()
+                anchor = (await conn.execute(sa.select(seq).where(_job_row(after)))).scalar()
                 if anchor is None:
                     return [], False
-                before = sa.or_(created < anchor, sa.and_(created == anchor, ident < after))
-                later = sa.or_(created > anchor, sa.and_(created == anchor, ident > after))
-                query = query.where(before if newest_first else later)
-            ordering = (created.desc(), ident.desc()) if newest_first else (created.asc(), ident.asc())
-            rows = (await conn.execute(query.order_by(*ordering).limit(limit + 1))).mappings().all()
+                query = query.where(seq < anchor if newest_first else seq > anchor)
+            ordering = seq.desc() if newest_first else seq.asc()
+            rows = (await conn.execute(query.order_by(ordering).limit(limit + 1))).mappings().all()
         return [VideoJobRecord(**row) for row in rows[:limit]], len(rows) > limit
 
 

@@ -139,10 +139,14 @@ def clipped_error_message(message: str | None) -> str | None:
     return message
 
 
+LEGACY_ROWS = "seq < 0"  # video jobs whose ids hold no seq (job_seqs.py)
+
 video_jobs = sa.Table(
     "video_jobs",
     metadata,
-    sa.Column("id", sa.String(), primary_key=True),  # the public, opaque "video_…" id
+    # Where the row lives, from the id (job_seqs.py): SQLite's rowid, and the order of creation.
+    sa.Column("seq", BigIntegerId, primary_key=True, autoincrement=False),
+    sa.Column("id", sa.String(), nullable=False),  # the public, opaque "video_…" id
     sa.Column("provider", sa.String(), nullable=False),
     sa.Column("upstream_id", sa.String(), nullable=False),
     sa.Column("key_id", sa.String(), nullable=False),
@@ -153,7 +157,7 @@ video_jobs = sa.Table(
     sa.Column("size", sa.String(), nullable=True),
     sa.Column("status", sa.String(), nullable=False),  # queued | in_progress | completed | failed
     sa.Column("progress", sa.Integer(), nullable=False),
-    sa.Column("created_at", UTCDateTime(), nullable=False, index=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
     sa.Column("completed_at", UTCDateTime(), nullable=True),
     sa.Column("cost_usd", sa.Float(), nullable=True),
@@ -161,7 +165,17 @@ video_jobs = sa.Table(
     sa.Column("error_code", sa.String(), nullable=True),
     sa.Column("error_message", sa.Text(), nullable=True),
     sa.Column("client_key_id", sa.String(), nullable=True),  # the virtual key that created it, if any
+    # The ids of legacy rows only (made before seqs: job_seqs.py); new jobs never write to it.
+    sa.Index(
+        "ux_video_jobs_legacy_id",
+        "id",
+        unique=True,
+        sqlite_where=sa.text(LEGACY_ROWS),
+        postgresql_where=sa.text(LEGACY_ROWS),
+    ),
 )
+
+JOB_COLUMNS = tuple(column.name for column in video_jobs.c if column.name != "seq")  # VideoJobRecord's
 
 # Small named counters shared by every instance, e.g. "providers_version", bumped on each admin change
 # so that other workers reload their provider registry.
