@@ -19,7 +19,7 @@ import itertools
 import re
 import secrets
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 
 ID_PREFIX = "video_"
 SEQ_DIGITS = 16  # hex digits of the seq at the start of an id, after ID_PREFIX
@@ -44,10 +44,13 @@ def new_seq(created_ms: int | None = None) -> int:
     return created_ms << LOW_BITS | next(_counter) & LOW_MASK
 
 
-def legacy_seq(created_at: datetime) -> int:
-    """A seq for the row of a legacy id (one made before seqs), created at ``created_at``."""
+def legacy_seq(created_at: datetime, low: int | None = None) -> int:
+    """A seq for the row of a legacy id (one made before seqs), created at ``created_at`` (naive:
+    UTC), with ``low`` (else the counter's next) under the milliseconds."""
+    if created_at.tzinfo is None:
+        created_at = created_at.replace(tzinfo=UTC)
     created_ms = max(0, min(int(created_at.timestamp() * 1000), MAX_MS))
-    return (created_ms << LOW_BITS | next(_counter) & LOW_MASK) - LEGACY_OFFSET
+    return (created_ms << LOW_BITS | (next(_counter) if low is None else low) & LOW_MASK) - LEGACY_OFFSET
 
 
 def seq_in_id(job_id: str) -> int | None:

@@ -18,12 +18,12 @@ Create Date: 2026-11-22
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from alembic import op
 
-from irisgate.store.job_seqs import LEGACY_OFFSET, LOW_BITS, LOW_MASK, seq_in_id
+from irisgate.store.job_seqs import legacy_seq, seq_in_id
 
 revision: str = "0007"
 down_revision: str | None = "0006"
@@ -74,11 +74,7 @@ def downgrade() -> None:
 
 
 def _seq(job_id: str, created_at: datetime, n: int) -> int:
-    """The seq in the id (one made by this revision's code, then downgraded), else as
-    ``job_seqs.legacy_seq``, with the row's place in creation order as its counter."""
+    """The seq in the id (one made by this revision's code, then downgraded), else a legacy seq with
+    the row's place in creation order under the milliseconds."""
     seq = seq_in_id(job_id)
-    if seq is not None:
-        return seq
-    if created_at.tzinfo is None:  # SQLite's, stored in UTC
-        created_at = created_at.replace(tzinfo=UTC)
-    return (int(created_at.timestamp() * 1000) << LOW_BITS | n & LOW_MASK) - LEGACY_OFFSET
+    return legacy_seq(created_at, n) if seq is None else seq
