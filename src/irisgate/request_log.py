@@ -125,8 +125,11 @@ class RequestLogWriter:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wait_closing(), timeout=delay)
             else:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._flush_interval)
+                # A timer, not asyncio.wait_for: that wraps each wait in a task of its own, ~30 µs
+                # of the event loop's time a batch, spent while a request waits.
+                timer = asyncio.get_running_loop().call_later(self._flush_interval, self._wake.set)
+                await self._wake.wait()
+                timer.cancel()
             self._wake.clear()
             if self._closing:
                 break
