@@ -124,3 +124,40 @@ async def test_a_create_whose_seq_is_taken_takes_the_next(tmp_path, monkeypatch)
         assert await store.get_job(other.id) == other
     finally:
         await store.close()
+
+
+async def test_a_rebuilt_record_that_cannot_be_written_does_not_fail_the_retrieve(tmp_path, monkeypatch):
+    """A job whose record is missing is served from its provider; if the store cannot take the
+    rebuilt record (here: its write lock held elsewhere past the busy timeout), the answer stands."""
+    import sqlite3
+    from types import SimpleNamespace
+
+    from irisgate.jobs import ids, service
+    from irisgate.schemas.videos import VideoTaskState
+    from irisgate.store import Store, sqlite_lane
+
+    store = await Store.open(f"sqlite:///{tmp_path}/irisgate.db")
+    await store.migrate()
+    monkeypatch.setattr(sqlite_lane, "SQLITE_BUSY_TIMEOUT_MS", 50)
+
+    class Provider:  # the provider's answer; what is under test is the record
+        network = SimpleNamespace(max_retries=0)
+
+        async def retrieve_video(self, upstream_id, key):
+            return VideoTaskState(upstream_id=upstream_id, status="in_progress", progress=40)
+
+    route = SimpleNamespace(provider=Provider(), key=SimpleNamespace(id="k1", name="main"))
+    router = SimpleNamespace(key_route=lambda provider, key_id, model: route)
+    video_id = ids.encode_video_id(ids.VideoRef("runway", "k1", "task-1"))
+    blocker = sqlite3.connect(str(tmp_path / "irisgate.db"), isolation_level=None)
+    try:
+        jobs = service.VideoJobs(store, router=router, dispatcher=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        job = await jobs.retrieve(video_id)
+        blocker.execute("COMMIT")
+        assert (job.id, job.status, job.progress, job.upstream_id) == (video_id, "in_progress", 40, "task-1")
+        assert await store.get_job(video_id) is None  # not recorded…
+        assert await jobs.retrieve(video_id) == await store.get_job(video_id)  # …until the next retrieve
+    finally:
+        blocker.close()
+        await store.close()

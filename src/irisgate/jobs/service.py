@@ -99,8 +99,11 @@ class VideoJobs:
                 status=state.status,
             )
             job = replace(job, **state_changes(job, state))
-            if not await self.store.insert_job(job):  # only a forged id: it names another job's seq
-                log.warning("did not record video job %s: its seq is another job's", video_id)
+            try:
+                if not await self.store.insert_job(job):  # only a forged id: it names another job's seq
+                    log.warning("did not record video job %s: its seq is another job's", video_id)
+            except Exception:  # the provider answered: answer, and try to record it again next time
+                log.exception("could not record video job %s", video_id)
             return job
         changes = state_changes(job, state)
         if not changes:  # most polls: the task is still running at the same progress
