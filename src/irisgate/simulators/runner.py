@@ -29,10 +29,12 @@ _START_TIMEOUT_SECONDS = 30.0
 class ServerThread:
     """uvicorn in a daemon thread, on a socket bound before the thread starts."""
 
-    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0, **options: Any) -> None:
+        """``options``: more of ``uvicorn.Config``'s (e.g. ``http``, ``loop``)."""
         self.app = app
         self.host = host
         self.port = port
+        self._options = options
         self.url = ""
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -53,7 +55,9 @@ class ServerThread:
         self.port = sock.getsockname()[1]
         host = f"[{self.host}]" if family == socket.AF_INET6 else self.host
         self.url = f"http://{host}:{self.port}"
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="auto", access_log=False)
+        config = uvicorn.Config(
+            self.app, log_level="warning", lifespan="auto", access_log=False, **self._options
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name=f"asgi-server-{self.port}", daemon=True)
         self._thread.start()
