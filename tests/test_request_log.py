@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 import inspect
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +31,13 @@ class CountingStore(Store):
         self.failures_left = 0
         self.attempts = 0
         self.inserted = asyncio.Event()
+        self.while_writing: Callable[[], None] | None = None  # run (once) as the next batch is written
 
     async def insert_request_log_rows(self, rows: Sequence[Any]) -> None:
         self.attempts += 1
+        if self.while_writing is not None:
+            self.while_writing, run = None, self.while_writing
+            run()
         if self.failures_left:
             self.failures_left -= 1
             raise OSError("database is unavailable")
@@ -121,6 +125,23 @@ async def test_a_full_batch_wakes_the_writer_before_the_interval(store: Counting
     await wait_until_written(writer, store, 50)
     assert store.batches == [50]
     await writer.aclose()
+
+
+async def test_records_that_come_in_during_a_batch_wait_for_the_next_full_one(store: CountingStore) -> None:
+    """A request that ends while a batch is written must not make a one-record batch (a commit)."""
+    writer = RequestLogWriter(store, flush_interval=3600, max_batch=10)
+    await writer.start()
+    store.while_writing = lambda: writer.record(rec(10))
+    for n in range(10):
+        writer.record(rec(n))
+    await wait_until_written(writer, store, 10)
+    assert (store.batches, writer.pending) == ([10], 1)
+    for n in range(11, 20):
+        writer.record(rec(n))
+    await wait_until_written(writer, store, 20)
+    await writer.aclose()
+    assert store.batches == [10, 10]
+    assert await stored_ids(store) == [f"req-{n}" for n in range(20)]
 
 
 async def test_the_interval_flushes_a_partial_batch(store: CountingStore) -> None:
