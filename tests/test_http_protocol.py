@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import uvloop
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from irisgate.server.http_protocol import OneWriteHttpProtocol
+from irisgate.server.http_protocol import HeadWithBody, OneWriteHttpProtocol
 from irisgate.simulators.runner import ServerThread
 
 JSON = b'{"ok":true}'
@@ -178,3 +179,22 @@ def test_an_app_that_fails_after_starting_its_answer_still_sends_the_head(one_wr
         answer = read_to_end(sock)  # uvicorn closes the connection: the head goes out first
     assert answer.startswith(b"HTTP/1.1 200 OK\r\n") and b"content-length: 10\r\n" in answer
     assert answer.endswith(b"\r\n\r\n")
+
+
+def test_a_held_head_is_dropped_not_written_once_the_client_has_left() -> None:
+    """uvicorn closes the transport of an app that fails after starting its answer; if the client
+    left meanwhile, the held head has nowhere to go (and uvloop raises on a write then)."""
+
+    async def scenario() -> bytes:
+        loop = asyncio.get_running_loop()
+        server_side, client_side = socket.socketpair()
+        transport, _ = await loop.connect_accepted_socket(asyncio.Protocol, server_side)
+        held = HeadWithBody(transport)
+        held.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n")
+        client_side.close()
+        while not transport.is_closing():  # until the loop has seen the client go
+            await asyncio.sleep(0.01)
+        held.close()
+        return b"closed"
+
+    assert uvloop.run(asyncio.wait_for(scenario(), CLIENT_TIMEOUT_SECONDS)) == b"closed"

@@ -11,7 +11,8 @@ When a head leaves:
 * with the body, when the app sends both at once (every JSON answer);
 * with the first chunk of a streamed answer (a video download: its upstream is already answering);
 * on its own when the answer is complete without a body write (``HEAD``), and before the
-  connection is closed or half-closed (an app that fails after starting its answer).
+  connection is closed or half-closed (an app that fails after starting its answer);
+* never, if the client has left meanwhile (the socket's transport would raise).
 Interim answers (``100 Continue``) are never held: the client waits for them.
 """
 
@@ -59,7 +60,8 @@ class HeadWithBody:
         head = self._head
         if head is not None:
             self._head = None
-            self._transport.write(head)
+            if not self._transport.is_closing():  # the client left: uvloop refuses writes then
+                self._transport.write(head)
 
     def close(self) -> None:
         self.flush()
