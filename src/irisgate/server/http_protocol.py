@@ -25,8 +25,13 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 
 def _is_final_head(data: bytes) -> bool:
-    """An answer's head as uvicorn writes it: status line to blank line, status not 1xx."""
-    return data.startswith(b"HTTP/1.1 ") and data[9:10] != b"1" and data.endswith(b"\r\n\r\n")
+    """An answer's head as uvicorn writes it (bytes, from status line to blank line), not 1xx."""
+    return (
+        type(data) is bytes
+        and data.startswith(b"HTTP/1.1 ")
+        and data[9:10] != b"1"
+        and data.endswith(b"\r\n\r\n")
+    )
 
 
 class HeadWithBody:
