@@ -15,6 +15,7 @@ from openai import OpenAI
 from irisgate.config import load_config
 from irisgate.server.app import create_app
 from irisgate.server.gateway import GatewaySettings, prepare_store
+from irisgate.server.http_protocol import UVICORN_OPTIONS
 from irisgate.simulators.runner import ServerThread
 
 RUNWARE_MODEL = "runware/runware:100@1"
@@ -69,7 +70,7 @@ class GatewayFactory:
         config_file.write_text(json.dumps(config))
         settings = GatewaySettings(config=load_config(config_file), app_dir=app_dir)
         asyncio.run(prepare_store(settings))
-        server = ServerThread(create_app(settings)).start()
+        server = ServerThread(create_app(settings), **UVICORN_OPTIONS).start()  # as `irisgate serve`
         self.servers[server.url] = server
         return GatewayHandle(url=server.url, app_dir=app_dir, settings=settings)
 

@@ -76,7 +76,7 @@ def serve(
     from irisgate.admin.auth import TOKEN_FILE
     from irisgate.server.app import ENV_APP_DIR, ENV_CONFIG
     from irisgate.server.gateway import GatewaySettings, prepare_store
-    from irisgate.server.http_protocol import OneWriteHttpProtocol
+    from irisgate.server.http_protocol import UVICORN_OPTIONS
 
     config_path = find_config(config, app_dir)
     settings = GatewaySettings(config=load_or_exit(config_path), app_dir=app_dir.resolve())
@@ -102,8 +102,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        loop="uvloop",
-        http=OneWriteHttpProtocol,  # uvicorn's httptools protocol, an answer's head sent with its body
+        **UVICORN_OPTIONS,  # uvloop, and uvicorn's httptools protocol sending a head with its body
         log_level=log_level,
         access_log=False,
         timeout_graceful_shutdown=30,

@@ -98,3 +98,7 @@ class OneWriteHttpProtocol(HttpToolsProtocol):
     def on_response_complete(self) -> None:
         self.transport.flush()
         super().on_response_complete()
+
+
+# How `irisgate serve` runs uvicorn; the tests' in-process gateways are served the same way.
+UVICORN_OPTIONS: dict[str, Any] = {"loop": "uvloop", "http": OneWriteHttpProtocol}
