@@ -9,9 +9,8 @@ import contextlib
 import dataclasses
 import os
 import sqlite3
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -38,13 +37,10 @@ from irisgate.store import (
 from irisgate.store.job_seqs import LOW_BITS, seq_in_id
 from irisgate.store.records import stored_record
 from irisgate.store.sqlite_checkpoints import (
-    DENSE_COMMITS,
-    SPARSE_CHECKPOINT_COMMITS,
-    SPARSE_CHECKPOINT_SECONDS,
-    WAL_SYNC_SECONDS,
+    BUSY_COMMITS,
+    QUIET_INTERVAL_SECONDS,
     Checkpointer,
-    Step,
-    next_step,
+    checkpoint_due,
 )
 from irisgate.store.store import alembic_config, request_logs_query
 from irisgate.store.tables import UTCDateTime, metadata, provider_keys, providers, sqlite_utc_text, video_jobs
@@ -783,77 +779,11 @@ def test_the_checkpointer_copies_committed_pages_into_the_database_file(tmp_path
     writer.close()
 
 
-def test_a_dense_stream_is_checkpointed_at_once_and_a_sparse_one_synced_in_the_wal() -> None:
-    assert next_step(0, 0, 3600, 0, 3600) is Step.NOTHING  # nothing new: nothing to copy or sync
-    # Dense (as under video creates): a checkpoint at every look.
-    assert next_step(DENSE_COMMITS, DENSE_COMMITS, 0, DENSE_COMMITS, 0) is Step.CHECKPOINT
-    # Sparse (request-log batches): the WAL synced soon, checkpointed after many commits or a while.
-    assert next_step(1, 1, 0, 1, 0) is Step.NOTHING
-    assert next_step(1, 1, WAL_SYNC_SECONDS, 1, WAL_SYNC_SECONDS) is Step.SYNC_WAL
-    assert next_step(0, 5, WAL_SYNC_SECONDS, 0, WAL_SYNC_SECONDS) is Step.NOTHING  # already synced
-    start_over = Step.CHECKPOINT_AND_START_OVER
-    assert next_step(DENSE_COMMITS - 1, SPARSE_CHECKPOINT_COMMITS, 0, 1, 0) is start_over
-    assert next_step(1, 2, SPARSE_CHECKPOINT_SECONDS, 1, 0) is start_over
-
-
-def wal_generation(path: Path) -> int:
-    """The WAL header's checkpoint sequence number: SQLite adds one each time it starts the WAL over."""
-    return int.from_bytes(path.with_name(path.name + "-wal").read_bytes()[12:16], "big")
-
-
-def wait_until(condition: Callable[[], bool]) -> None:
-    for _ in range(6000):  # a guard against hanging, not a time limit: the thread does it in ~1 s
-        if condition():
-            return
-        time.sleep(0.005)
-    raise AssertionError("the checkpoint thread never got there")
-
-
-def wal_writer(path: Path) -> sqlite3.Connection:
-    writer = sqlite3.connect(path, isolation_level=None)
-    writer.execute("PRAGMA journal_mode=WAL")
-    writer.execute("PRAGMA wal_autocheckpoint=0")  # as the serving loop's connection
-    writer.execute("CREATE TABLE t (v)")
-    writer.execute("INSERT INTO t VALUES (1)")
-    return writer
-
-
-def test_after_a_sparse_stream_the_thread_syncs_the_wal_then_checkpoints_and_starts_it_over(
-    tmp_path: Path,
-) -> None:
-    path = tmp_path / "irisgate.db"
-    writer = wal_writer(path)
-    generation = wal_generation(path)
-    checkpointer = Checkpointer(str(path), lambda: 2, interval=0.005)  # two commits, then quiet
-    try:
-        wait_until(lambda: checkpointer.wal_starts == 1)  # after SPARSE_CHECKPOINT_SECONDS
-    finally:
-        checkpointer.close()
-    assert checkpointer.wal_syncs >= 1  # first the WAL was synced, within WAL_SYNC_SECONDS
-    assert checkpointer.checkpoints == 1
-    # The WAL was started over by the thread, which fsynced its new header: not by the next
-    # commit, which would have done it on the serving loop.
-    assert wal_generation(path) == generation + 1
-    writer.execute("INSERT INTO t VALUES (2)")
-    assert wal_generation(path) == generation + 1
-    assert [v for (v,) in writer.execute("SELECT v FROM t")] == [1, 2]
-    writer.close()
-
-
-def test_after_a_dense_stream_the_next_commit_starts_the_wal_over(tmp_path: Path) -> None:
-    path = tmp_path / "irisgate.db"
-    writer = wal_writer(path)
-    generation = wal_generation(path)
-    checkpointer = Checkpointer(str(path), lambda: DENSE_COMMITS, interval=0.005)
-    try:
-        wait_until(lambda: checkpointer.checkpoints == 1)  # at the first look
-    finally:
-        checkpointer.close()
-    assert (checkpointer.wal_starts, checkpointer.wal_syncs) == (0, 0)
-    assert wal_generation(path) == generation
-    writer.execute("INSERT INTO t VALUES (2)")
-    assert wal_generation(path) == generation + 1
-    writer.close()
+def test_a_checkpoint_is_due_at_once_after_many_commits_and_soon_after_a_few() -> None:
+    assert not checkpoint_due(0, 3600)  # nothing new: nothing to copy
+    assert checkpoint_due(BUSY_COMMITS, 0)
+    assert not checkpoint_due(BUSY_COMMITS - 1, QUIET_INTERVAL_SECONDS / 2)
+    assert checkpoint_due(1, QUIET_INTERVAL_SECONDS)
 
 
 def test_a_long_wal_is_restarted_unless_a_reader_holds_on_and_writers_are_never_held_up(

@@ -10,10 +10,8 @@ loop wait:
 * ``busy_timeout=0``: when another connection holds the write lock (another worker, the admin, the
   lane thread), SQLite refuses at once with SQLITE_BUSY and the call goes to the lane thread
   instead, which waits its turn there;
-* ``wal_autocheckpoint=0``: checkpoints and the fsyncs that make commits durable are left to the
-  checkpoint thread (``sqlite_checkpoints.py``), never run on the loop (the one fsync a commit here
-  can make, of a WAL's new header, is the thread's too but after a dense stream's checkpoint: see
-  point 3 there);
+* ``wal_autocheckpoint=0``: checkpoints, the one fsync of WAL mode, are left to the checkpoint
+  thread (``sqlite_checkpoints.py``), never run on the loop;
 * every statement is read to its end, so no read transaction stays open to hold back checkpoints.
 
 Only the thread that first used it (the serving event loop's) uses the connection; calls from
