@@ -242,7 +242,7 @@ def profile_tables(suite: Suite) -> list[str]:
             main_s, other_s, requests = profile.thread_cpu
             cpu = (
                 f"; CPU per 10k requests: event-loop thread {main_s * 10_000 / requests:.2f} s, "
-                f"other threads (aiosqlite, executor) {other_s * 10_000 / requests:.2f} s"
+                f"other threads (SQLite lane and checkpoints, executor) {other_s * 10_000 / requests:.2f} s"
             )
         lines += [
             f"**{KIND_TITLES[kind]}** ({profile.samples} event-loop samples{cpu})",
