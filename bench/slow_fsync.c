@@ -26,18 +26,21 @@ static void wait_for_the_disk(void) {
     }
 }
 
-int fsync(int fd) {
-    static int (*real)(int);
-    if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
-    int result = real(fd);
+typedef int (*sync_call)(int);
+
+static int slowed(sync_call *real, const char *name, int fd) {
+    if (!*real) *real = (sync_call)dlsym(RTLD_NEXT, name);
+    int result = (*real)(fd);
     wait_for_the_disk();
     return result;
 }
 
+int fsync(int fd) {
+    static sync_call real;
+    return slowed(&real, "fsync", fd);
+}
+
 int fdatasync(int fd) {
-    static int (*real)(int);
-    if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
-    int result = real(fd);
-    wait_for_the_disk();
-    return result;
+    static sync_call real;
+    return slowed(&real, "fdatasync", fd);
 }
