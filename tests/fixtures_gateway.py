@@ -13,9 +13,8 @@ import pytest
 from openai import OpenAI
 
 from irisgate.config import load_config
-from irisgate.server.app import create_app
+from irisgate.server.app import UVICORN_OPTIONS, create_app
 from irisgate.server.gateway import GatewaySettings, prepare_store
-from irisgate.server.http_protocol import UVICORN_OPTIONS
 from irisgate.simulators.runner import ServerThread
 
 RUNWARE_MODEL = "runware/runware:100@1"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import threading
 import time
@@ -70,6 +71,28 @@ def test_serve_refuses_a_bad_config_naming_the_field(tmp_path):
     assert result.returncode == 2
     assert "config.json" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_a_store_it_cannot_migrate_in_one_line(tmp_path):
+    """A database from a version whose migrations this one does not have (the squashed unreleased
+    revisions, say): exit 2, one line naming the file, no traceback."""
+    app_dir = tmp_path / "data"
+    app_dir.mkdir()
+    database = sqlite3.connect(app_dir / "irisgate.db")
+    database.execute("CREATE TABLE irisgate_alembic_version (version_num VARCHAR(32) NOT NULL)")
+    database.execute("INSERT INTO irisgate_alembic_version VALUES ('0007')")
+    database.commit()
+    database.close()
+    result = subprocess.run(
+        [*IRISGATE, "serve", "--app-dir", str(app_dir), "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert str(app_dir / "irisgate.db") in lines[0] and "0007" in lines[0]
 
 
 def test_config_check_redacts_secrets(tmp_path):

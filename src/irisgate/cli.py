@@ -6,7 +6,7 @@ import asyncio
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -14,6 +14,9 @@ from rich.table import Table
 
 from irisgate import __version__
 from irisgate.config import ConfigError, GatewayConfig, load_config, redact_secret
+
+if TYPE_CHECKING:
+    from irisgate.server.gateway import GatewaySettings
 
 app = typer.Typer(
     add_completion=False,
@@ -74,13 +77,12 @@ def serve(
     import uvicorn
 
     from irisgate.admin.auth import TOKEN_FILE
-    from irisgate.server.app import ENV_APP_DIR, ENV_CONFIG
-    from irisgate.server.gateway import GatewaySettings, prepare_store
-    from irisgate.server.http_protocol import UVICORN_OPTIONS
+    from irisgate.server.app import ENV_APP_DIR, ENV_CONFIG, UVICORN_OPTIONS
+    from irisgate.server.gateway import GatewaySettings
 
     config_path = find_config(config, app_dir)
     settings = GatewaySettings(config=load_or_exit(config_path), app_dir=app_dir.resolve())
-    token_generated = asyncio.run(prepare_store(settings))
+    token_generated = prepare_or_exit(settings)
     os.environ[ENV_CONFIG] = str(config_path.resolve()) if config_path else ""
     os.environ[ENV_APP_DIR] = str(settings.app_dir)
     providers = ", ".join(sorted(settings.config.providers)) or "none configured"
@@ -102,11 +104,29 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        **UVICORN_OPTIONS,  # uvloop, and uvicorn's httptools protocol sending a head with its body
+        **UVICORN_OPTIONS,
         log_level=log_level,
         access_log=False,
         timeout_graceful_shutdown=30,
     )
+
+
+def prepare_or_exit(settings: GatewaySettings) -> bool:
+    """Migrate the store and sync the config file into it, or exit 2 with one line saying why not."""
+    from irisgate.server.gateway import prepare_store
+    from irisgate.store import StoreIncompatible, StoreUnavailable, store_location
+
+    where = store_location(settings.store_url)
+    try:
+        return asyncio.run(prepare_store(settings))
+    except StoreUnavailable as error:
+        problem = f"the store at {where} cannot be used: {error.cause}"
+    except StoreIncompatible as error:
+        problem = f"the store at {where} cannot be used: {error}"
+    except OSError as error:  # the app dir, its token or key file
+        problem = f"{error.filename or settings.app_dir}: {error.strerror or error}"
+    console.print(f"[bold red]irisgate cannot start[/]: {problem}", highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
 
 
 def prepare_metrics_dir(app_dir: Path) -> None:

@@ -1,17 +1,11 @@
 """A batched, non-blocking request-log writer.
 
-Request handlers call ``record()`` (synchronous, O(1): the record made into the row the store inserts,
-appended to a buffer); a background task writes the buffer to the store in batches, so no request
-waits for its record to be written, and a batch has nothing left to do but send its rows. Batches are
-small (``MAX_BATCH`` records, written one after another, each in its own transaction): the store's
-write lock is never held long, and each batch takes the event loop only briefly (on SQLite a batch
-is one multi-row INSERT run on the loop itself: see ``store/sqlite_lane.py``). The request that
-comes in meanwhile waits for it, which is what sets the tail at concurrency 1: batches of 25 took
-124 µs of CPU at the median, 173 at p90 (timed in a served worker), and image generations' p99 /
-p50 was 3.65-4.3 in three interleaved runs; with batches of 10, 3.0-3.4. At concurrency 16 the
-extra commits did not show: 7,821 against 7,317 req/s, 129 against 137 µs of CPU a request.
+Request handlers call ``record()`` (synchronous, O(1): the record is appended to a buffer); a
+background task writes the buffer to the store in batches of up to ``MAX_BATCH`` records, one
+transaction each, when a batch is full or ``flush_interval`` has passed. So no request waits for its
+record to be written, and the database sees one insert per batch instead of one per request.
 When the store is down the buffer keeps up to ``max_pending`` records (the oldest are dropped and
-counted) and the failed batch is retried on the next round.
+counted) and the failed batch is retried with backoff.
 """
 
 from __future__ import annotations
@@ -20,20 +14,20 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Protocol
 
+from irisgate.store.errors import StoreUnavailable
 from irisgate.store.records import RequestLogRecord
 
 logger = logging.getLogger(__name__)
 
 MAX_RETRY_DELAY = 30.0
-MAX_BATCH = 10  # records a batch (see above)
+MAX_BATCH = 50
 
 
 class RequestLogSink(Protocol):
-    def request_log_row(self, record: RequestLogRecord) -> Any: ...
-
-    async def insert_request_log_rows(self, rows: list[Any]) -> None: ...
+    async def insert_request_logs(self, records: Sequence[RequestLogRecord]) -> None: ...
 
 
 class RequestLogWriter:
@@ -51,8 +45,9 @@ class RequestLogWriter:
         self._flush_interval = flush_interval
         self._max_batch = max_batch
         self._max_pending = max_pending
-        self._buffer: deque[Any] = deque()  # rows as the store inserts them
-        self._wake = asyncio.Event()
+        self._buffer: deque[RequestLogRecord] = deque()
+        self._wake = asyncio.Event()  # a full batch, or closing
+        self._stop = asyncio.Event()  # closing
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._closed = False
@@ -76,20 +71,14 @@ class RequestLogWriter:
         return len(self._buffer)
 
     def record(self, rec: RequestLogRecord) -> None:
-        """Queue one record, as the row the store will insert. Never blocks and never awaits."""
+        """Queue one record. Never blocks and never awaits."""
         if self._closed:
             self._dropped += 1
-            return
-        try:
-            row = self._store.request_log_row(rec)
-        except Exception:  # a record the store cannot take must not fail its request
-            self._dropped += 1
-            logger.exception("request log: record %s could not be encoded; dropped", rec.request_id)
             return
         if len(self._buffer) >= self._max_pending:
             self._buffer.popleft()
             self._dropped += 1
-        self._buffer.append(row)
+        self._buffer.append(rec)
         if len(self._buffer) >= self._max_batch:
             self._wake.set()
 
@@ -102,6 +91,7 @@ class RequestLogWriter:
         if self._closed:
             return
         self._closing = True
+        self._stop.set()
         self._wake.set()
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
@@ -119,42 +109,27 @@ class RequestLogWriter:
 
     async def _run(self) -> None:
         while not self._closing:
-            full_batches_only = False
             if self._failures:
-                # After a failure, wait out the back-off even if the buffer fills (no hammering a dead DB).
+                # Wait out the back-off even if the buffer fills: no hammering a dead database.
                 delay = min(self._flush_interval * 2 ** min(self._failures, 16), MAX_RETRY_DELAY)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wait_closing(), timeout=delay)
+                    await asyncio.wait_for(self._stop.wait(), timeout=delay)
             else:
-                # A timer, not asyncio.wait_for: that wraps each wait in a task of its own, ~30 µs
-                # of the event loop's time a batch, spent while a request waits.
-                loop = asyncio.get_running_loop()
-                timer = loop.call_later(self._flush_interval, self._wake.set)
-                await self._wake.wait()
-                timer.cancel()
-                full_batches_only = loop.time() < timer.when()  # woken by a full buffer
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._flush_interval)
             self._wake.clear()
             if self._closing:
                 break
-            await self._flush_all(full_batches_only=full_batches_only)
+            await self._flush_all()
 
-    async def _wait_closing(self) -> None:
-        while not self._closing:
-            await self._wake.wait()
-            self._wake.clear()
-
-    async def _flush_all(self, *, full_batches_only: bool = False) -> bool:
-        """Write the buffer in batches of ``max_batch``, the last one smaller unless
-        ``full_batches_only``: the records that came in while a batch was written (one or two at
-        concurrency 1) would otherwise make a batch, and a commit, of their own (measured: 616 of
-        5,061 batches were of one record, each costing a commit's ~40 µs as a batch of ten does);
-        they wait for the next full batch or the timer."""
-        while self._buffer and (not full_batches_only or len(self._buffer) >= self._max_batch):
+    async def _flush_all(self) -> bool:
+        """Write the buffer in batches of ``max_batch``."""
+        while self._buffer:
             count = min(self._max_batch, len(self._buffer))
             batch = [self._buffer.popleft() for _ in range(count)]
             try:
-                await self._store.insert_request_log_rows(batch)
-            except Exception as error:  # any store failure: keep the batch, retry later
+                await self._store.insert_request_logs(batch)
+            except StoreUnavailable as error:  # the database's trouble: keep the batch, retry later
                 self._requeue(batch)
                 self._failures += 1
                 # The class name and the driver's short message only; parameters are hidden by the engine.
@@ -165,11 +140,34 @@ class RequestLogWriter:
                     str(error).splitlines()[0][:300] if str(error) else "",
                 )
                 return False
+            except Exception:  # a record the database refuses: write the others, drop that one
+                logger.exception(
+                    "request log: a batch of %d records was refused; writing them one by one", count
+                )
+                if not await self._write_one_by_one(batch):
+                    return False
+                continue
             self._written += count
             self._failures = 0
         return True
 
-    def _requeue(self, batch: list[Any]) -> None:
+    async def _write_one_by_one(self, batch: list[RequestLogRecord]) -> bool:
+        for index, record in enumerate(batch):
+            try:
+                await self._store.insert_request_logs([record])
+            except StoreUnavailable:
+                self._requeue(batch[index:])
+                self._failures += 1
+                return False
+            except Exception:
+                self._dropped += 1
+                logger.exception("request log: record %s was refused; dropped", record.request_id)
+                continue
+            self._written += 1
+        self._failures = 0
+        return True
+
+    def _requeue(self, batch: list[RequestLogRecord]) -> None:
         """Put a failed batch back in front, then trim to ``max_pending`` dropping the oldest."""
         self._buffer.extendleft(reversed(batch))
         while len(self._buffer) > self._max_pending:

@@ -35,7 +35,7 @@ def not_ready(job: VideoJobRecord) -> GatewayError:
 async def stream_video(jobs: VideoJobs, job: VideoJobRecord, range_header: str | None) -> StreamingResponse:
     if job.status != "completed" or not job.output_url:
         raise not_ready(job)
-    _, route = jobs.route_of(job.id, job)
+    route = jobs.route_for(job)
     headers = {"Range": range_header} if range_header else {}
 
     async def open_media(url: str) -> aiohttp.ClientResponse:
@@ -54,7 +54,7 @@ async def stream_video(jobs: VideoJobs, job: VideoJobRecord, range_header: str |
     upstream = await retry_transient(lambda: open_media(output_url), route.provider.network)
     if upstream.status in EXPIRED_STATUSES:
         upstream.release()
-        job = await jobs.retrieve(job.id, refresh_completed=True)
+        job = await jobs.refresh(job)
         if job.status != "completed" or not job.output_url:
             raise not_ready(job)
         output_url = job.output_url

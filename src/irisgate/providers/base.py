@@ -8,7 +8,7 @@ An operation a provider lacks raises `unsupported_operation` (HTTP 400).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from irisgate.providers.http import UpstreamClient
 from irisgate.schemas.errors import unsupported_operation
@@ -20,12 +20,24 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class VideoSubmission:
-    """What a provider answered to a video create: its task id and the parameters it applied."""
+class VideoPlan:
+    """A video create checked and made into the provider's wire request, before anything is sent.
 
-    upstream_id: str
+    ``upstream_id`` is the task's id when the caller chooses it (Runware's ``taskUUID``), so that the
+    job record written before sending already names the task; else None until the answer gives it.
+    """
+
+    wire: Any  # what ``submit_video`` sends; its shape is the provider's own
+    upstream_id: str | None
     seconds: str | None
     size: str | None
+
+
+@dataclass(frozen=True)
+class VideoSubmission:
+    """What a provider answered to a video create: its task id and the cost it announced."""
+
+    upstream_id: str
     cost_usd: float | None = None
 
 
@@ -42,9 +54,9 @@ class Provider(Protocol):
 
     async def vary_images(self, model: str, key: KeyConfig) -> ImagesResult: ...
 
-    async def create_video(
-        self, request: VideoCreateRequest, model: str, key: KeyConfig
-    ) -> VideoSubmission: ...
+    def plan_video(self, request: VideoCreateRequest, model: str) -> VideoPlan: ...
+
+    async def submit_video(self, plan: VideoPlan, key: KeyConfig) -> VideoSubmission: ...
 
     async def retrieve_video(self, upstream_id: str, key: KeyConfig) -> VideoTaskState: ...
 
@@ -74,7 +86,10 @@ class BaseProvider:
     async def vary_images(self, model: str, key: KeyConfig) -> ImagesResult:
         raise unsupported_operation("image_variation", self.name)
 
-    async def create_video(self, request: VideoCreateRequest, model: str, key: KeyConfig) -> VideoSubmission:
+    def plan_video(self, request: VideoCreateRequest, model: str) -> VideoPlan:
+        raise unsupported_operation("video_generation", self.name)
+
+    async def submit_video(self, plan: VideoPlan, key: KeyConfig) -> VideoSubmission:
         raise unsupported_operation("video_generation", self.name)
 
     async def retrieve_video(self, upstream_id: str, key: KeyConfig) -> VideoTaskState:

@@ -89,6 +89,14 @@ def unsupported_operation(operation: str, provider: str) -> GatewayError:
     )
 
 
+TASK_NOT_FOUND = "upstream_task_not_found"
+
+
+def task_not_found(provider: str) -> GatewayError:
+    """The provider does not know the task (any more): the job it belongs to has ended for good."""
+    return GatewayError(404, f"{provider} does not know this video task", code=TASK_NOT_FOUND)
+
+
 def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
     """Seconds from `retry-after-ms` or `retry-after` (seconds; HTTP dates are ignored)."""
     if not headers:

@@ -10,12 +10,13 @@ from starlette.routing import Route
 
 from irisgate.admin.service import AdminService
 from irisgate.admin.virtual_keys import VirtualKeys
+from irisgate.jobs.ids import is_video_id, not_found
 from irisgate.schemas.errors import GatewayError, invalid_request
 from irisgate.server.admin_guard import admin_only, auth_of, session_of
 from irisgate.server.forms import int_param, read_json_object
 from irisgate.server.responses import json_response
 from irisgate.server.videos import video_object
-from irisgate.store import RequestLogRecord
+from irisgate.store import RequestLogRecord, VideoJobRecord
 
 MAX_PAGE = 200
 
@@ -91,15 +92,18 @@ async def list_jobs(request: Request) -> Response:
     order = query.get("order", "desc")
     if order not in ("asc", "desc"):
         raise invalid_request("'order' must be 'asc' or 'desc'", "order")
+    after = query.get("after") or None
+    if after is not None and not is_video_id(after):
+        raise not_found(after)
     store = request.app.state.gateway.store
     jobs, has_more = await store.list_jobs(
         limit=limit,
-        after=query.get("after") or None,
+        after=after,
         order=order,
         provider=query.get("provider") or None,
         status=query.get("status") or None,
     )
-    data = [{**video_object(job), "provider": job.provider, "key_name": job.key_name} for job in jobs]
+    data = [admin_job_view(job) for job in jobs]
     return json_response({"data": data, "has_more": has_more, "last_id": data[-1]["id"] if data else None})
 
 
@@ -132,6 +136,21 @@ async def session_info(request: Request) -> Response:
     if nonce is None:
         return json_response({"signed_in": False}, 401)
     return json_response({"signed_in": True, "csrf_token": auth_of(request).csrf_token(nonce)})
+
+
+def admin_job_view(job: VideoJobRecord) -> dict[str, Any]:
+    """The `Video` object and what the admin also sees: the provider, the key, the state as stored
+    (``submitting`` while a create has not answered) and any error, failed or not (a create whose
+    answer was lost says so while irisgate still looks for its task)."""
+    error = {"code": job.error_code, "message": job.error_message} if job.error_code else None
+    return {
+        **video_object(job),
+        "provider": job.provider,
+        "key_name": job.key_name,
+        "state": job.status,
+        "upstream_id": job.upstream_id,
+        "error": error,
+    }
 
 
 def log_view(log: RequestLogRecord) -> dict[str, Any]:

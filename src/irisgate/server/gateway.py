@@ -103,6 +103,7 @@ class Gateway:
             metrics_flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await metrics_flusher
+            await self.jobs.aclose()
             await self.request_log.aclose()
             await self.registry.aclose()
             await self.store.close()

@@ -116,7 +116,6 @@ def observed(route_name: str) -> Callable[[Handler], Callable[[Request], Awaitab
             return response
 
         endpoint.__name__ = handler.__name__
-        endpoint.observed = True  # type: ignore[attr-defined]  # every error answered: see fast_routes
         return endpoint
 
     return decorate

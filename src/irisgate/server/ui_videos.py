@@ -1,7 +1,7 @@
 """Videos: the jobs list (polled by htmx while a job runs) and a job page that plays, downloads, cancels.
 
-Status advances only when someone asks the provider, so both pages refresh the running jobs they
-show through `VideoJobs.retrieve` (with the key that created each job), as `GET /v1/videos/{id}` does.
+Both pages refresh the running jobs they show through `VideoJobs.refresh` (with the key that created
+each job), as `GET /v1/videos/{id}` does.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from irisgate.jobs.ids import is_video_id, not_found
 from irisgate.jobs.service import VideoJobs
 from irisgate.schemas.errors import GatewayError
 from irisgate.schemas.videos import TERMINAL_STATUSES
@@ -46,7 +47,7 @@ async def refreshed(jobs: VideoJobs, job: VideoJobRecord) -> VideoJobRecord:
     if job.status in TERMINAL_STATUSES:
         return job
     try:
-        return await jobs.retrieve(job.id)
+        return await jobs.refresh(job)
     except GatewayError as error:
         log.info("could not refresh video job %s: %s", job.id, error.message)
         return job
@@ -56,6 +57,8 @@ async def refreshed(jobs: VideoJobs, job: VideoJobRecord) -> VideoJobRecord:
 async def videos_page(request: Request) -> Response:
     provider = request.query_params.get("provider") or None
     after = request.query_params.get("after") or None
+    if after is not None and not is_video_id(after):
+        raise not_found(after)
     jobs = jobs_of(request)
     page_jobs, has_more = await jobs.store.list_jobs(limit=PAGE_SIZE, after=after, provider=provider)
     current = await asyncio.gather(*(refreshed(jobs, job) for job in page_jobs))
@@ -93,8 +96,7 @@ async def cancel_video(request: Request) -> Response:
     try:
         await jobs.delete(video_id)
     except GatewayError as error:  # e.g. Runware cannot cancel a task: show why, on the job page
-        job = await jobs.store.get_job(video_id) or await jobs.retrieve(video_id)
-        return render_job(request, job, error)
+        return render_job(request, await jobs.visible(video_id, None), error)
     return see_other("/videos?done=cancelled")
 
 

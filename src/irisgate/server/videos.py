@@ -10,7 +10,7 @@ from starlette.routing import Route as HttpRoute
 
 from irisgate.clients import require_models
 from irisgate.jobs.download import stream_video
-from irisgate.jobs.ids import decode_video_id
+from irisgate.jobs.ids import is_video_id, not_found
 from irisgate.jobs.service import VideoJobs
 from irisgate.schemas.errors import invalid_request, unsupported_operation
 from irisgate.schemas.validation import parse_model
@@ -34,7 +34,7 @@ def video_object(job: VideoJobRecord) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": job.id,
         "object": "video",
-        "status": job.status,
+        "status": public_status(job.status),
         "progress": job.progress,
         "created_at": int(job.created_at.timestamp()),
         "completed_at": int(job.completed_at.timestamp()) if job.completed_at else None,
@@ -51,6 +51,11 @@ def video_object(job: VideoJobRecord) -> dict[str, Any]:
     if job.cost_usd is not None:
         body["usage"] = {"cost": job.cost_usd}
     return body
+
+
+def public_status(status: str) -> str:
+    """A job recorded before its create answered (``submitting``) is, to clients, queued."""
+    return "queued" if status == "submitting" else status
 
 
 def video_response(job: VideoJobRecord, status: int = 200) -> Response:
@@ -117,9 +122,7 @@ def image_reference(value: Any) -> ImageReference | None:
 
 
 def video_id_of(request: Request) -> str:
-    """The path's video id, checked to be one irisgate made (else 404) before any lookup uses it."""
     video_id: str = request.path_params["video_id"]
-    decode_video_id(video_id)
     return video_id
 
 
@@ -151,8 +154,8 @@ async def list_videos(request: Request, ctx: CallContext) -> Response:
     if order not in ("asc", "desc"):
         raise invalid_request(f"'order' must be 'asc' or 'desc', got {order!r}", "order")
     after = query.get("after") or None
-    if after is not None:
-        decode_video_id(after)  # a 404 for ids that are not ours
+    if after is not None and not is_video_id(after):
+        raise not_found(after)
     jobs, has_more = await jobs_of(request).list(limit=limit, after=after, order=order, client=ctx.client)
     data = [video_object(job) for job in jobs]
     return json_response(
@@ -168,20 +171,14 @@ async def list_videos(request: Request, ctx: CallContext) -> Response:
 
 @observed("/v1/videos/{id}")
 async def delete_video(request: Request, ctx: CallContext) -> Response:
-    video_id = video_id_of(request)
-    job = await jobs_of(request).owned(video_id, ctx.client)
-    if job is not None:
-        ctx.use_job(job)
-    await jobs_of(request).delete(video_id, ctx.client)
-    return json_response({"id": video_id, "object": "video.deleted", "deleted": True})
+    job = ctx.use_job(await jobs_of(request).delete(video_id_of(request), ctx.client))
+    return json_response({"id": job.id, "object": "video.deleted", "deleted": True})
 
 
 @observed("/v1/videos/{id}/remix")
 async def remix_video(request: Request, ctx: CallContext) -> Response:
-    ref = decode_video_id(video_id_of(request))
-    if ctx.client is not None:
-        ctx.client.require_provider(ref.provider)
-    raise unsupported_operation("video_remix", ref.provider)
+    job = ctx.use_job(await jobs_of(request).visible(video_id_of(request), ctx.client))
+    raise unsupported_operation("video_remix", job.provider)
 
 
 routes = [

@@ -1,8 +1,9 @@
-"""Creating the async engine: URL normalisation and SQLite connection settings."""
+"""Creating the async engine: URL normalisation, SQLite connection settings, a private database file."""
 
 from __future__ import annotations
 
-import sqlite3
+import contextlib
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -16,22 +17,16 @@ WAL_SWITCH_ATTEMPTS = 100
 # Execution option asking for "BEGIN IMMEDIATE" on SQLite: take the write lock up front, so that a
 # read-then-write transaction (migrations, config sync) cannot lose a race with another process.
 IMMEDIATE = "irisgate_sqlite_immediate"
+# The database holds provider settings, job prompts and request logs: readable by its owner only,
+# like the admin token and the encryption key beside it. SQLite gives its -wal and -shm files the
+# database file's mode.
+DATABASE_FILE_MODE = 0o600
 
 _DRIVER_ALIASES = {
     "sqlite": "sqlite+aiosqlite",
     "postgres": "postgresql+asyncpg",
     "postgresql": "postgresql+asyncpg",
 }
-
-
-# Python's sqlite3 binds None by its adaptation protocol: a miss in the adapters' table, then two
-# attribute lookups that fail, ~0.4 µs a parameter (a 14-column request-log row has three or four,
-# a video job's row about six). An adapter registered for None makes that one hit in the table and a
-# call in C (``{}.get(None)`` is None), ~0.1 µs; the value bound is NULL as before. Measured with
-# 140 parameters: all None 66 → 27 µs (all integers: 8-14 µs); a 10-row request-log batch inline in
-# a served worker at concurrency 1, CPU at the median 65-76 → 57-58 µs. It applies to every SQLite
-# connection in the process, SQLAlchemy's too, and to nothing else.
-sqlite3.register_adapter(type(None), {}.get)
 
 
 def default_store_url(app_dir: Path) -> str:
@@ -57,7 +52,7 @@ def create_engine(url: str) -> AsyncEngine:
         return create_async_engine(url, hide_parameters=True, pool_pre_ping=True)
     database = sqlite_file_path(parsed)
     if database is not None:
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(Path(database).expanduser())
     engine = create_async_engine(url, hide_parameters=True)
     event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
     event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
@@ -73,16 +68,24 @@ def sqlite_file_path(url: URL) -> str | None:
     return database
 
 
+def store_location(url: str) -> str:
+    """Where a store is, for messages: a SQLite file's path, else the URL without its password."""
+    parsed = make_url(normalize_store_url(url))
+    return sqlite_file_path(parsed) or parsed.render_as_string(hide_password=True)
+
+
+def create_private_file(path: Path) -> None:
+    """Create the database file (and its folder) with mode 0600 before SQLite does, which would
+    create it with the process's umask (0644, readable by every user of the machine)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, DATABASE_FILE_MODE))
+
+
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # Take over transaction control from the driver (SQLAlchemy's documented recipe), so that
     # BEGIN is emitted by _sqlite_on_begin and DDL is transactional too.
     dbapi_connection.isolation_level = None
-    apply_sqlite_pragmas(dbapi_connection)
-
-
-def apply_sqlite_pragmas(dbapi_connection: Any) -> None:
-    """irisgate's settings for every SQLite connection, whichever code opened it (the engine's pool,
-    the job lane's own ``sqlite3`` connection)."""
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from irisgate.config import KeyConfig
-from irisgate.providers.base import BaseProvider, VideoSubmission
+from irisgate.providers.base import BaseProvider, VideoPlan, VideoSubmission
 from irisgate.providers.runware.errors import UNIFIED_PARAM, json_object, runware_error
 from irisgate.providers.runware.images import (
     EDIT_PARAM,
@@ -22,7 +22,7 @@ from irisgate.providers.runware.images import (
 )
 from irisgate.providers.runware.video import VIDEO_PARAM, build_video_task, parse_video_state
 from irisgate.retries import backoff_delay
-from irisgate.schemas.errors import GatewayError
+from irisgate.schemas.errors import GatewayError, task_not_found
 from irisgate.schemas.images import ImageEditRequest, ImageGenerationRequest, ImagesResult
 from irisgate.schemas.videos import VideoCreateRequest, VideoTaskState
 
@@ -48,12 +48,12 @@ class RunwareProvider(BaseProvider):
         task = build_edit_task(request, model)
         return parse_image_results(task, await self._run_task(task, key, EDIT_PARAM), EDIT_PARAM)
 
-    async def create_video(self, request: VideoCreateRequest, model: str, key: KeyConfig) -> VideoSubmission:
+    def plan_video(self, request: VideoCreateRequest, model: str) -> VideoPlan:
         task = build_video_task(request, model)
-        await self._run_task(task, key, VIDEO_PARAM)  # the ack: results come from getResponse
         duration = task.get("duration")
-        return VideoSubmission(
-            upstream_id=task["taskUUID"],
+        return VideoPlan(
+            wire=task,
+            upstream_id=task["taskUUID"],  # ours: the record names the task before it is sent
             seconds=None
             if duration is None
             else f"{duration:g}"
@@ -62,6 +62,10 @@ class RunwareProvider(BaseProvider):
             size=f"{task['width']}x{task['height']}" if "width" in task and "height" in task else None,
         )
 
+    async def submit_video(self, plan: VideoPlan, key: KeyConfig) -> VideoSubmission:
+        await self._run_task(plan.wire, key, VIDEO_PARAM)  # the ack: results come from getResponse
+        return VideoSubmission(upstream_id=plan.wire["taskUUID"])
+
     async def retrieve_video(self, upstream_id: str, key: KeyConfig) -> VideoTaskState:
         poll = {"taskType": "getResponse", "taskUUID": upstream_id}
         response = await self.client.post_json(self.base_url, [poll], self._auth(key))
@@ -69,7 +73,7 @@ class RunwareProvider(BaseProvider):
         if response.status == 200 and "data" in body:
             return parse_video_state(upstream_id, body, key.name)
         if "taskFailedOrNotFound" in error_codes(body) and response.status in (200, 400, 404):
-            raise GatewayError(404, "Runware no longer knows this video task", code="video_not_found")
+            raise task_not_found("Runware")
         if response.status == 200:  # only errors: the task itself failed
             return parse_video_state(upstream_id, body, key.name)
         raise runware_error(response.status, body, key.name, VIDEO_PARAM, response.headers)

@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from irisgate.config import KeyConfig
-from irisgate.providers.base import BaseProvider, VideoSubmission
+from irisgate.providers.base import BaseProvider, VideoPlan, VideoSubmission
 from irisgate.providers.http import UpstreamResponse
 from irisgate.providers.runway.errors import runway_error
-from irisgate.providers.runway.mapping import build_video_call
-from irisgate.schemas.errors import GatewayError
+from irisgate.providers.runway.mapping import RunwayCall, build_video_call
+from irisgate.schemas.errors import GatewayError, task_not_found
 from irisgate.schemas.videos import VideoCreateRequest, VideoStatus, VideoTaskState, progress_percent
 
 __all__ = ["RunwayProvider"]
@@ -34,14 +34,20 @@ STATUSES: dict[str, VideoStatus] = {
 class RunwayProvider(BaseProvider):
     name = "runway"
 
-    async def create_video(self, request: VideoCreateRequest, model: str, key: KeyConfig) -> VideoSubmission:
+    def plan_video(self, request: VideoCreateRequest, model: str) -> VideoPlan:
         call = build_video_call(request, model)
+        return VideoPlan(wire=call, upstream_id=None, seconds=call.seconds, size=call.size)
+
+    async def submit_video(self, plan: VideoPlan, key: KeyConfig) -> VideoSubmission:
+        call: RunwayCall = plan.wire
         response = await self.client.request("POST", self.base_url + call.path, call.body, self._headers(key))
         body = self._answer(response, key)
         task_id = body.get("id")
         if not isinstance(task_id, str) or not task_id:
-            raise GatewayError(502, "Runway answered without a task id", code="upstream_invalid_response")
-        return VideoSubmission(task_id, call.seconds, call.size, credits_usd(body.get("estimatedCost")))
+            raise GatewayError(
+                502, "Runway answered without a task id", code="upstream_invalid_response", transient=True
+            )
+        return VideoSubmission(task_id, credits_usd(body.get("estimatedCost")))
 
     async def retrieve_video(self, upstream_id: str, key: KeyConfig) -> VideoTaskState:
         response = await self.client.request(
@@ -58,7 +64,7 @@ class RunwayProvider(BaseProvider):
     def _answer(self, response: UpstreamResponse, key: KeyConfig, task_call: bool = False) -> dict[str, Any]:
         body = response.json()
         if response.status == 404 and task_call:
-            raise GatewayError(404, "Runway no longer knows this video task", code="video_not_found")
+            raise task_not_found("Runway")
         if response.status >= 300:
             raise runway_error(response.status, body, key.name, response.headers)
         if response.status == 204:

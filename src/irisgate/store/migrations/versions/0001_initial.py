@@ -1,8 +1,9 @@
-"""Initial schema: providers, provider_keys, request_logs.
+"""The schema of irisgate 0.1.0: providers and their keys, virtual keys, request logs, video jobs,
+and the shared counters.
 
 Revision ID: 0001
 Revises:
-Create Date: 2025-01-01
+Create Date: 2026-12-03
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+ERRORS = sa.text("status_code >= 400")
 
-def _timestamp(name: str) -> sa.Column:
-    return sa.Column(name, sa.DateTime(timezone=True), nullable=False)
+
+def _timestamp(name: str, nullable: bool = False) -> sa.Column:
+    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
 def upgrade() -> None:
@@ -58,6 +61,28 @@ def upgrade() -> None:
         sa.UniqueConstraint("provider", "name", name="uq_provider_keys_provider_name"),
     )
     op.create_table(
+        "irisgate_state",
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name="pk_irisgate_state"),
+    )
+    op.create_table(
+        "virtual_keys",
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("key_hash", sa.String(), nullable=False),
+        sa.Column("key_hint", sa.String(), nullable=False),
+        sa.Column("allowed_providers", sa.JSON(), nullable=False),
+        sa.Column("allowed_models", sa.JSON(), nullable=False),
+        sa.Column("rpm_limit", sa.Integer(), nullable=True),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        _timestamp("created_at"),
+        _timestamp("updated_at"),
+        sa.PrimaryKeyConstraint("id", name="pk_virtual_keys"),
+        sa.UniqueConstraint("name", name="uq_virtual_keys_name"),
+        sa.UniqueConstraint("key_hash", name="uq_virtual_keys_key_hash"),
+    )
+    op.create_table(
         "request_logs",
         sa.Column(
             "id",
@@ -78,13 +103,50 @@ def upgrade() -> None:
         sa.Column("cost_usd", sa.Float(), nullable=True),
         sa.Column("error_code", sa.String(), nullable=True),
         sa.Column("error_message", sa.Text(), nullable=True),
+        sa.Column("client_key_id", sa.String(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_request_logs"),
     )
-    for column in ("request_id", "created_at", "provider", "status_code"):
-        op.create_index(f"ix_request_logs_{column}", "request_logs", [column])
+    # Errors only: a successful request writes no index page (lists walk the ids).
+    op.create_index(
+        "ix_request_logs_errors",
+        "request_logs",
+        ["status_code"],
+        sqlite_where=ERRORS,
+        postgresql_where=ERRORS,
+    )
+    op.create_table(
+        "video_jobs",
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("provider", sa.String(), nullable=False),
+        sa.Column("upstream_id", sa.String(), nullable=True),
+        sa.Column("key_id", sa.String(), nullable=False),
+        sa.Column("key_name", sa.String(), nullable=True),
+        sa.Column("model", sa.String(), nullable=False),
+        sa.Column("prompt", sa.Text(), nullable=True),
+        sa.Column("seconds", sa.String(), nullable=True),
+        sa.Column("size", sa.String(), nullable=True),
+        sa.Column("status", sa.String(), nullable=False),
+        sa.Column("progress", sa.Integer(), nullable=False),
+        _timestamp("created_at"),
+        _timestamp("updated_at"),
+        _timestamp("completed_at", nullable=True),
+        sa.Column("cost_usd", sa.Float(), nullable=True),
+        sa.Column("output_url", sa.Text(), nullable=True),
+        sa.Column("error_code", sa.String(), nullable=True),
+        sa.Column("error_message", sa.Text(), nullable=True),
+        sa.Column("client_key_id", sa.String(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_video_jobs"),
+    )
+    op.create_index("ix_video_jobs_client_key_id", "video_jobs", ["client_key_id", "id"])
 
 
 def downgrade() -> None:
-    op.drop_table("request_logs")
-    op.drop_table("provider_keys")
-    op.drop_table("providers")
+    for table in (
+        "video_jobs",
+        "request_logs",
+        "virtual_keys",
+        "irisgate_state",
+        "provider_keys",
+        "providers",
+    ):
+        op.drop_table(table)
