@@ -52,7 +52,7 @@ def test_metrics_count_requests_latency_and_cost(gateway, runware_sim):
 def test_two_workers_serve_and_their_metrics_add_up(tmp_path, runware_sim):
     config = write_config(tmp_path / "config.json", runware_sim.api_url, key=runware_sim.api_key)
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    env = {k: v for k, v in os.environ.items() if k != metrics.DIR_ENV}
     process = start_serve(config, tmp_path, port, "--workers", "2", env=env)
     try:
         url = f"http://127.0.0.1:{port}"
@@ -73,11 +73,11 @@ def test_two_workers_serve_and_their_metrics_add_up(tmp_path, runware_sim):
         process.communicate(timeout=60)
 
 
-def test_latencies_counted_in_process_land_in_the_histogram_buckets_they_belong_to():
+async def test_latencies_counted_in_process_land_in_the_histogram_buckets_they_belong_to():
     route = "/v1/test/buckets"
     for seconds in (0.005, 0.0051, 200.0):  # on a bound, just above it, above the last
         metrics.observe(route, "POST", 200, "runware", "m", None, seconds, 0.25)
-    text = metrics.exposition().decode()  # flushes what was counted
+    text = (await metrics.exposition()).decode()
     buckets = {
         s.labels["le"]: s.value
         for s in samples(text, "irisgate_request_duration_seconds_bucket")
@@ -89,3 +89,19 @@ def test_latencies_counted_in_process_land_in_the_histogram_buckets_they_belong_
     assert requests_total(text, route=route) == 3
     (cost,) = [s for s in samples(text, "irisgate_cost_usd_total") if s.labels["model"] == "m"]
     assert cost.value == pytest.approx(0.75)
+
+
+def test_models_and_error_codes_from_clients_are_bounded_label_values():
+    counter = metrics.Counter()
+    for n in range(metrics.MAX_MODELS + 50):
+        counter.observe(
+            "/v1/images/generations", "POST", 400, "runware", f"made-up:{n}", f"code{n}", 0.01, None
+        )
+    text = metrics.exposition_of(counter.counts).decode()
+    models = {s.labels["model"] for s in samples(text, "irisgate_requests_total")}
+    codes = {s.labels["error_code"] for s in samples(text, "irisgate_requests_total")}
+    assert len(models) == metrics.MAX_MODELS + 1 and metrics.OTHER in models
+    assert len(codes) == metrics.MAX_ERROR_CODES + 1 and metrics.OTHER in codes
+    assert requests_total(text) == metrics.MAX_MODELS + 50  # every request still counted
+    counter.observe("/v1/images/generations", "POST", 200, "runware", "made-up:0", None, 0.01, None)
+    assert requests_total(metrics.exposition_of(counter.counts).decode(), model="made-up:0") == 2

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -73,11 +77,8 @@ def serve(
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Run the gateway (the unified /v1 API, /api, the dashboard, /health and /metrics)."""
-    prepare_metrics_dir(app_dir.resolve())  # before anything imports prometheus_client
-    import uvicorn
-
     from irisgate.admin.auth import TOKEN_FILE
-    from irisgate.server.app import ENV_APP_DIR, ENV_CONFIG, UVICORN_OPTIONS
+    from irisgate.server.app import ENV_APP_DIR, ENV_CONFIG
     from irisgate.server.gateway import GatewaySettings
 
     config_path = find_config(config, app_dir)
@@ -98,6 +99,15 @@ def serve(
             highlight=False,
             soft_wrap=True,
         )
+    with metrics_dir(workers):
+        run_uvicorn(host, port, workers, log_level)
+
+
+def run_uvicorn(host: str, port: int, workers: int, log_level: str) -> None:
+    import uvicorn
+
+    from irisgate.server.app import UVICORN_OPTIONS
+
     uvicorn.run(
         "irisgate.server.app:app_from_env",
         factory=True,
@@ -115,12 +125,13 @@ def prepare_or_exit(settings: GatewaySettings) -> bool:
     """Migrate the store and sync the config file into it, or exit 2 with one line saying why not."""
     from irisgate.server.gateway import prepare_store
     from irisgate.store import StoreIncompatible, StoreUnavailable, store_location
+    from irisgate.store.engine import why_unavailable
 
     where = store_location(settings.store_url)
     try:
         return asyncio.run(prepare_store(settings))
     except StoreUnavailable as error:
-        problem = f"the store at {where} cannot be used: {error.cause}"
+        problem = f"the store at {where} cannot be used: {why_unavailable(settings.store_url, error)}"
     except StoreIncompatible as error:
         problem = f"the store at {where} cannot be used: {error}"
     except OSError as error:  # the app dir, its token or key file
@@ -129,14 +140,21 @@ def prepare_or_exit(settings: GatewaySettings) -> bool:
     raise typer.Exit(2)
 
 
-def prepare_metrics_dir(app_dir: Path) -> None:
-    """A fresh folder for the workers' metric files, so /metrics adds up every worker's."""
-    import shutil
+@contextlib.contextmanager
+def metrics_dir(workers: int) -> Iterator[None]:
+    """With several workers, a folder of their own (outside the app dir) where each shares its
+    metrics, so that /metrics adds them up (``irisgate.metrics``); removed when serving ends."""
+    if workers == 1:
+        yield
+        return
+    from irisgate.metrics import DIR_ENV
 
-    folder = app_dir / "prometheus"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)  # irisgate.metrics.MULTIPROC_ENV
+    folder = tempfile.mkdtemp(prefix="irisgate-metrics-")
+    os.environ[DIR_ENV] = folder
+    try:
+        yield
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @config_app.command("check")

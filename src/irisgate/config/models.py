@@ -22,6 +22,9 @@ DEFAULT_RETRY_BACKOFF_INITIAL = 0.5
 DEFAULT_RETRY_BACKOFF_MAX = 5.0
 DEFAULT_MAX_BODY_MB = 64.0
 MAX_BODY_MB_LIMIT = 4096.0
+DEFAULT_MAX_CONCURRENT_LARGE_BODIES = 16
+DEFAULT_REQUEST_READ_TIMEOUT_SECONDS = 30.0
+MAX_CONCURRENT_LARGE_BODIES_LIMIT = 10_000
 
 
 def key_id_for(provider: str, name: str) -> str:
@@ -109,6 +112,10 @@ class GatewayConfig:
     store_url: str | None = field(default=None, repr=False)  # may hold a database password
     admin_token: str | None = field(default=None, repr=False)
     max_body_mb: float = DEFAULT_MAX_BODY_MB  # `limits.max_body_mb`: the largest request body accepted
+    # `limits.max_concurrent_large_bodies`: requests with bodies over 1 MiB a worker serves at once
+    max_concurrent_large_bodies: int = DEFAULT_MAX_CONCURRENT_LARGE_BODIES
+    # `limits.request_read_timeout_seconds`: how long a request may take to arrive (slowloris)
+    request_read_timeout_seconds: float = DEFAULT_REQUEST_READ_TIMEOUT_SECONDS
     source_path: Path | None = None
     # Paths of fields that were accepted but ignored (Bifrost-only settings and unknown ones) ...
     ignored_fields: tuple[str, ...] = ()

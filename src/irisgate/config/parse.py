@@ -16,12 +16,15 @@ from irisgate.config.errors import ConfigError, field_path
 from irisgate.config.models import (
     DEFAULT_BASE_URLS,
     DEFAULT_MAX_BODY_MB,
+    DEFAULT_MAX_CONCURRENT_LARGE_BODIES,
     DEFAULT_MAX_RETRIES,
+    DEFAULT_REQUEST_READ_TIMEOUT_SECONDS,
     DEFAULT_RETRY_BACKOFF_INITIAL,
     DEFAULT_RETRY_BACKOFF_MAX,
     DEFAULT_TIMEOUT_SECONDS,
     KNOWN_PROVIDERS,
     MAX_BODY_MB_LIMIT,
+    MAX_CONCURRENT_LARGE_BODIES_LIMIT,
     MAX_RETRIES_LIMIT,
     GatewayConfig,
     KeyConfig,
@@ -60,7 +63,7 @@ NETWORK = frozenset(
 )  # fmt: skip
 KEY = frozenset({"name", "value", "models", "weight", "enabled"})
 STORE = frozenset({"url"})
-LIMITS = frozenset({"max_body_mb"})
+LIMITS = frozenset({"max_body_mb", "max_concurrent_large_bodies", "request_read_timeout_seconds"})
 
 
 class _Ignored:
@@ -119,6 +122,8 @@ def parse_document(data: Any, source: str = "<config>") -> GatewayConfig:
         store_url=_optional_secret(store.get("url"), "store.url"),
         admin_token=_optional_secret(data.get("admin_token"), "admin_token"),
         max_body_mb=_max_body_mb(limits.get("max_body_mb")),
+        max_concurrent_large_bodies=_max_large_bodies(limits.get("max_concurrent_large_bodies")),
+        request_read_timeout_seconds=_read_timeout(limits.get("request_read_timeout_seconds")),
         ignored_fields=tuple(ignored.ignored),
         unknown_fields=tuple(ignored.unknown),
     )
@@ -139,6 +144,31 @@ def _max_body_mb(value: object) -> float:
     if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= MAX_BODY_MB_LIMIT:
         return float(value)
     raise ConfigError("limits.max_body_mb", f"must be a number of MiB above 0, at most {MAX_BODY_MB_LIMIT:g}")
+
+
+def _max_large_bodies(value: object) -> int:
+    if value is None:
+        return DEFAULT_MAX_CONCURRENT_LARGE_BODIES
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and 1 <= value <= MAX_CONCURRENT_LARGE_BODIES_LIMIT
+    ):
+        return value
+    raise ConfigError(
+        "limits.max_concurrent_large_bodies",
+        f"must be an integer from 1 to {MAX_CONCURRENT_LARGE_BODIES_LIMIT}",
+    )
+
+
+def _read_timeout(value: object) -> float:
+    if value is None:
+        return DEFAULT_REQUEST_READ_TIMEOUT_SECONDS
+    if _is_number(value) and 0 < value <= 3600:  # type: ignore[operator]
+        return float(value)  # type: ignore[arg-type]
+    raise ConfigError(
+        "limits.request_read_timeout_seconds", "must be a number of seconds above 0, at most 3600"
+    )
 
 
 def _parse_provider(name: str, body: object, path: str, ignored: _Ignored) -> ProviderConfig:

@@ -17,9 +17,11 @@ from starlette.routing import Route
 from irisgate import __version__, metrics
 from irisgate.config import load_config
 from irisgate.schemas.errors import GatewayError
-from irisgate.server import admin_api, images, openapi, ui_site, videos
+from irisgate.server import admin_api, images, openapi, request_deadline, ui_site, videos
 from irisgate.server.gateway import Gateway, GatewaySettings
+from irisgate.server.large_bodies import LargeBodies
 from irisgate.server.limits import RequestLimits
+from irisgate.server.request_deadline import DeadlineProtocol, RequestProgress
 from irisgate.server.responses import error_response, json_response
 
 log = logging.getLogger("irisgate.server")
@@ -36,7 +38,7 @@ async def health(request: Request) -> Response:
 
 
 async def metrics_endpoint(request: Request) -> Response:
-    return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)
+    return Response(await metrics.exposition(), media_type=metrics.CONTENT_TYPE)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -58,12 +60,14 @@ async def unhandled_error(request: Request, exc: Exception) -> Response:
 
 # How `irisgate serve` runs uvicorn (its fastest stock loop and parser); the tests' in-process gateways
 # are served the same way.
-UVICORN_OPTIONS: dict[str, Any] = {"loop": "uvloop", "http": "httptools"}
+# (uvicorn's httptools protocol, with a deadline for each request to arrive: request_deadline.py)
+UVICORN_OPTIONS: dict[str, Any] = {"loop": "uvloop", "http": DeadlineProtocol}
 
 
 def create_app(settings: GatewaySettings) -> Starlette:
     """The ASGI app: Starlette's router and middleware as they ship, behind the request-size guard."""
     gateway = Gateway(settings)
+    request_deadline.configure(settings.config.request_read_timeout_seconds)
     app = Starlette(
         routes=[
             Route("/health", health, methods=["GET"]),
@@ -74,7 +78,11 @@ def create_app(settings: GatewaySettings) -> Starlette:
             *admin_api.routes,
             *ui_site.routes,
         ],
-        middleware=[Middleware(RequestLimits, max_body_bytes=settings.config.max_body_bytes)],
+        middleware=[
+            Middleware(RequestProgress),
+            Middleware(RequestLimits, max_body_bytes=settings.config.max_body_bytes),
+            Middleware(LargeBodies, max_concurrent=settings.config.max_concurrent_large_bodies),
+        ],
         lifespan=gateway.lifespan,
         exception_handlers={HTTPException: http_error, Exception: unhandled_error},
     )

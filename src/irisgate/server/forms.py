@@ -32,25 +32,30 @@ class MultipartBody:
     files: dict[str, list[UploadFile]] = field(default_factory=dict)
 
 
-async def read_body(request: Request) -> bytes:
-    """The whole body, straight from `receive` (Starlette's `body()` streams through more layers;
-    this is on every JSON request's path). Kept on the request, as `body()` would."""
-    chunks = []
-    while True:
-        message = await request.receive()
-        if message["type"] == "http.disconnect":
-            raise client_gone()
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-    request._body = raw  # Starlette's own cache: a later body() returns it
-    return raw
+async def read_body(request: Request) -> bytes | bytearray:
+    """The whole body, in one buffer: of the declared length when there is one (the size guard has
+    checked it), so that a large body is held once, not once in pieces and again joined. Not kept
+    on the request: the caller parses it and lets it go."""
+    declared = request.headers.get("content-length", "")
+    buffer = bytearray(int(declared)) if declared.isascii() and declared.isdigit() else bytearray()
+    filled = 0
+    async for chunk in request.stream():
+        if filled + len(chunk) <= len(buffer):
+            buffer[filled : filled + len(chunk)] = chunk
+        else:
+            buffer[filled:] = chunk
+        filled += len(chunk)
+    if filled < len(buffer):
+        del buffer[filled:]
+    return buffer
 
 
 async def read_json_object(request: Request) -> dict[str, Any]:
-    raw = await read_body(request)
-    if not raw.strip():
+    try:
+        raw = await read_body(request)
+    except ClientDisconnect:
+        raise client_gone() from None
+    if not raw or raw.isspace():  # (no strip(): that would copy a large body)
         raise invalid_request("The request body is empty; send a JSON object", None, code="invalid_json")
     try:
         data = orjson.loads(raw)

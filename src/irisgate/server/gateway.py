@@ -94,15 +94,15 @@ class Gateway:
         self.jobs = VideoJobs(self.store, self.router, self.dispatcher)
         self.request_log = RequestLogWriter(self.store)
         await self.request_log.start()
-        metrics_flusher = asyncio.create_task(metrics.flush_every(), name="irisgate-metrics-flush")
+        metrics_sharer = asyncio.create_task(metrics.share_every(), name="irisgate-metrics-share")
         if self.settings.freeze_after_start:
             freeze_startup_objects()
         try:
             yield
         finally:
-            metrics_flusher.cancel()
+            metrics_sharer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await metrics_flusher
+                await metrics_sharer
             await self.jobs.aclose()
             await self.request_log.aclose()
             await self.registry.aclose()

@@ -18,7 +18,7 @@ from irisgate.schemas.videos import TERMINAL_STATUSES, ImageReference, VideoCrea
 from irisgate.server.forms import decode_loose, int_param, read_json_object, read_multipart
 from irisgate.server.observe import CallContext, observed
 from irisgate.server.responses import json_response
-from irisgate.server.uploads import read_data_uri, read_image
+from irisgate.server.uploads import check_data_uri, read_image
 from irisgate.store import VideoJobRecord
 
 POLL_AFTER_MS = "2000"
@@ -117,7 +117,7 @@ def image_reference(value: Any) -> ImageReference | None:
         )
     value = value.strip()
     if value[:5].lower() == "data:":  # decoded and checked here, not left for the provider to refuse
-        return ImageReference(upload=read_data_uri(value, "input_reference"))
+        return ImageReference(uri=check_data_uri(value, "input_reference"))
     return ImageReference(uri=value)
 
 

@@ -12,6 +12,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from irisgate.store.errors import StoreUnavailable, file_problem
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 WAL_SWITCH_ATTEMPTS = 100
 # Execution option asking for "BEGIN IMMEDIATE" on SQLite: take the write lock up front, so that a
@@ -72,6 +74,12 @@ def store_location(url: str) -> str:
     """Where a store is, for messages: a SQLite file's path, else the URL without its password."""
     parsed = make_url(normalize_store_url(url))
     return sqlite_file_path(parsed) or parsed.render_as_string(hide_password=True)
+
+
+def why_unavailable(url: str, error: StoreUnavailable) -> str:
+    """The cause of a store failure, sharpened by what the filesystem says of a SQLite file."""
+    path = sqlite_file_path(make_url(normalize_store_url(url)))
+    return (path and file_problem(path)) or error.cause
 
 
 def create_private_file(path: Path) -> None:

@@ -7,6 +7,7 @@ recovers by itself when the disk or the server does.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -54,6 +55,17 @@ def describe(error: BaseException) -> str:
 
 class StoreIncompatible(Exception):
     """The database was made by a version of irisgate that this one cannot migrate."""
+
+
+def file_problem(path: str) -> str | None:
+    """What is wrong with a SQLite file that cannot be opened, if the filesystem can tell: SQLite
+    says only "unable to open database file" when it cannot write its -wal and -shm files."""
+    folder = os.path.dirname(path) or "."
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        return "its database file is read-only"
+    if not os.access(folder, os.W_OK):
+        return f"its folder {folder} is read-only"
+    return None
 
 
 # Failures of the database itself, not of irisgate's statements (an IntegrityError is a bug or a
