@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 
+from starlette.types import ASGIApp, Receive, Scope, Send
+
 from irisgate.schemas.errors import GatewayError
-from irisgate.server.limits import ASGIApp, Receive, Scope, Send, parse_length, send_error
+from irisgate.server.limits import parse_length, send_error
 
 LARGE_BODY_BYTES = 1024 * 1024
 RETRY_AFTER_SECONDS = 1

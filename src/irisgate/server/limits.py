@@ -13,18 +13,10 @@ never reaches a handler).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
-
 import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from irisgate.schemas.errors import GatewayError
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MAX_HEADERS = 100
 BODILESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
