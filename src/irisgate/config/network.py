@@ -149,10 +149,13 @@ def parse_proxy(value: object, path: str, notes: list[str] | None = None) -> Pro
     password_ref = _optional_text(data.get("password"), f"{path}.password")
     if password_ref is not None and username_ref is None:
         raise ConfigError(f"{path}.username", "is required when a password is given")
+    username = None if username_ref is None else resolve_secret(username_ref, f"{path}.username")
+    if username is not None and ":" in username:
+        raise ConfigError(f"{path}.username", "must not contain ':' (HTTP Basic authentication)")
     return ProxyConfig(
         type="http",
         url=_proxy_url(data.get("url"), f"{path}.url"),
-        username=None if username_ref is None else resolve_secret(username_ref, f"{path}.username"),
+        username=username,
         password=None if password_ref is None else resolve_secret(password_ref, f"{path}.password"),
         username_ref=username_ref,
         password_ref=password_ref,
