@@ -12,6 +12,7 @@ is 127.0.0.2, where a direct connection's is 127.0.0.1. Its log names every tunn
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
@@ -46,6 +47,11 @@ PROXY_ENV = (
     "ALL_PROXY",
     "all_proxy",
 )
+
+# Providers honour HTTPS_PROXY / HTTP_PROXY / NO_PROXY by default: the machine's own proxy settings must
+# not decide where any test's calls to loopback simulators go (this plugin loads before every test).
+for _name in PROXY_ENV:
+    os.environ.pop(_name, None)
 
 
 @dataclass
@@ -111,7 +117,7 @@ def tinyproxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TinyProxy]:
 
 @pytest.fixture
 def proxy_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    """No proxy variable from the machine running the tests: each test sets what it means to test."""
+    """No proxy variable set: each test sets what it means to test, undone after it."""
     for name in PROXY_ENV:
         monkeypatch.delenv(name, raising=False)
     return monkeypatch

@@ -4,7 +4,7 @@
 - `environment` (the default): `HTTPS_PROXY` for https URLs, `HTTP_PROXY` for http ones (either
   case), none for a host `NO_PROXY` covers: the variables and the rules aiohttp's `trust_env` and
   curl follow (read with the standard library's `urllib.request`; credentials in the proxy URL are
-  used). Unlike `trust_env`, the variables are read once, when the provider's session is made, and
+  used). Unlike `trust_env`, the variables are read once, at the provider client's first call, and
   the choice is remembered per host: `trust_env` looks them up (and reads ~/.netrc) in a thread at
   every call, which cost ~0.6 ms of CPU per call here.
 - `none`: straight to the host, whatever the environment says.
@@ -12,7 +12,7 @@
 Proxies are spoken to in plain HTTP (CONNECT tunnels for https URLs); an `https://` proxy in the
 environment is ignored with a warning, as aiohttp does. Credentials travel as a `Proxy-Authorization`
 header: in the CONNECT of an https request (aiohttp's `proxy_headers`), and in the request itself
-for an http URL, which goes to the proxy as it is (`request_headers`).
+for an http URL, which goes to the proxy as it is.
 """
 
 from __future__ import annotations
