@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: install the system packages the suite needs (as root: PostgreSQL for the store's
-# PostgreSQL variants, Chromium for the dashboard's browser tests), start a throwaway PostgreSQL
-# cluster, then run ruff and pytest with the project's venv.
+# PostgreSQL variants, Chromium for the dashboard's browser tests, tinyproxy for the provider calls
+# through a forward proxy), start a throwaway PostgreSQL cluster, then run ruff and pytest with the
+# project's venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -10,6 +11,7 @@ if [ "$(id -u)" = 0 ]; then
   missing=()
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v tinyproxy >/dev/null 2>&1 || missing+=(tinyproxy)  # the tests start their own, on a free port
   if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]} (apt-get)"
     apt-get update -qq

@@ -179,12 +179,47 @@ def test_key_validation_names_the_field(empty_gateway, runware_sim, body, status
             409,
             "keys[1].name",
         ),
+        ({"provider": "runway", "network_config": {"base_ulr": "http://x"}}, 400, "network_config.base_ulr"),
+        (
+            {"provider": "runway", "network_config": {"proxy_config": {"type": "http", "ulr": "http://p:1"}}},
+            400,
+            "network_config.proxy_config.ulr",
+        ),
+        (
+            {
+                "provider": "runway",
+                "network_config": {
+                    "proxy_config": {"type": "http", "url": "http://p:1", "username": "u", "password": "pw"}
+                },
+            },
+            400,
+            "network_config.proxy_config.password",
+        ),
     ],
 )
 def test_provider_validation_names_the_field(empty_gateway, body, status, param):
     response = Admin(empty_gateway).post("/providers", json=body)
     assert response.status_code == status, response.text
     assert response.json()["error"]["param"] == param
+    if param.endswith("ulr"):
+        assert "unknown field; did you mean" in response.json()["error"]["message"]
+
+
+def test_proxy_and_tls_settings_are_stored_and_shown_without_secrets(empty_gateway, monkeypatch):
+    monkeypatch.setenv("IRISGATE_TEST_PROXY_PASSWORD", "proxy-SECRET-pass")
+    admin = Admin(empty_gateway)
+    proxy = {"type": "http", "url": "http://proxy.internal:3128", "username": "gw"}
+    network = {
+        "proxy_config": {**proxy, "password": "env.IRISGATE_TEST_PROXY_PASSWORD"},
+        "insecure_skip_verify": True,
+        "max_conns_per_host": 4,
+    }
+    created = admin.post("/providers", json={"provider": "runway", "network_config": network})
+    assert created.status_code == 201, created.text
+    shown = admin.get("/providers/runway").json()["network_config"]
+    assert shown["proxy_config"] == {**proxy, "password": "env.IRISGATE_TEST_PROXY_PASSWORD"}
+    assert (shown["insecure_skip_verify"], shown["max_conns_per_host"]) == (True, 4)
+    assert "proxy-SECRET-pass" not in admin.get("/providers").text
 
 
 def test_existing_provider_conflicts_and_unknown_ones_are_404(empty_gateway):

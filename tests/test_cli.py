@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -11,10 +12,14 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
+import trustme
 from openai import OpenAI
 
 from fixtures_gateway import RUNWARE_MODEL
 from serve_helpers import IRISGATE, free_port, start_serve, wait_for_health, write_config
+
+CA_PEM = trustme.CA().cert_pem.bytes().decode()
 
 
 def test_serve_answers_health_and_generates(tmp_path, runware_sim):
@@ -110,6 +115,82 @@ def test_config_check_redacts_secrets(tmp_path):
     assert "runware:100@1" in result.stdout
     assert "rw-literal-secret-0123456789" not in result.stdout + result.stderr
     assert "rw-l" in result.stdout
+
+
+def test_config_check_shows_what_the_file_configures(tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "providers:\n"
+        "  runway:\n"
+        "    keys: [{name: main, value: env.IRISGATE_CLI_KEY}]\n"
+        "    network_config: {base_url: https://runway.internal, default_request_timeout_in_seconds: 45,\n"
+        "                     ca_cert_pem: env.IRISGATE_CLI_CA, max_conns_per_host: 16}\n"
+        "    proxy_config: {type: http, url: 'http://proxy.internal:3128', username: gw,\n"
+        "                   password: proxy-SECRET-pass}\n"
+        "    send_back_raw_response: false\n"
+        "limits: {max_upstream_body_mb: 32}\n"
+    )
+    env = {**os.environ, "IRISGATE_CLI_KEY": "rk-cli-SECRET-0123456789", "IRISGATE_CLI_CA": CA_PEM}
+    result = subprocess.run(
+        [*IRISGATE, "config", "check", str(config)], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    for shown in (
+        "https://runway.internal",
+        "45 s",
+        "http://proxy.internal:3128 as gw, password set",
+        "system CAs + ca_cert_pem (env.IRISGATE_CLI_CA)",
+        "16",
+        "env.IRISGATE_CLI_KEY",
+        "provider API answers up to 32 MiB",
+    ):
+        assert shown in result.stdout, shown
+    assert "providers.runway.send_back_raw_response" in result.stderr  # a Bifrost field it does not use
+    for secret in ("proxy-SECRET-pass", "rk-cli-SECRET", "BEGIN CERTIFICATE"):
+        assert secret not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("document", "field", "hint"),
+    [
+        (
+            {"providers": {"runware": {"network_config": {"base_ulr": "http://127.0.0.1:9/v1"}}}},
+            "providers.runware.network_config.base_ulr",
+            "base_url",
+        ),
+        ({"provders": {"runware": {}}}, "provders", "providers"),
+        (
+            {"providers": {"runway": {"keys": [{"value": "k", "modles": ["*"]}]}}},
+            "providers.runway.keys[0].modles",
+            "models",
+        ),
+        (
+            {"providers": {"runway": {"proxy_config": {"type": "http", "ulr": "x"}}}},
+            "providers.runway.proxy_config.ulr",
+            "url",
+        ),
+    ],
+)
+def test_a_misspelled_field_stops_config_check_and_serve(tmp_path, document, field, hint):
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(document))
+    check = [*IRISGATE, "config", "check", str(config)]
+    serve = [
+        *IRISGATE,
+        "serve",
+        "--config",
+        str(config),
+        "--app-dir",
+        str(tmp_path),
+        "--port",
+        str(free_port()),
+    ]
+    for command in (check, serve):
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2, (command, result.stdout, result.stderr)
+        assert f"{field}: unknown field; did you mean `{hint}`?" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1  # one line
+        assert "Traceback" not in result.stderr and "is valid" not in result.stderr
 
 
 def test_version():

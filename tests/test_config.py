@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 
 from irisgate.config import (
     DEFAULT_BASE_URLS,
@@ -300,7 +301,19 @@ def test_max_body_size_defaults_to_64_mib_and_is_configurable() -> None:
     config = parse_config({"limits": {"max_body_mb": 0.5}})
     assert (config.max_body_mb, config.max_body_bytes) == (0.5, 512 * 1024)
     assert config.ignored_fields == ()
-    assert parse_config({"limits": {"max_body_mb": 8, "other": 1}}).unknown_fields == ("limits.other",)
+    error = error_for({"limits": {"max_body_mb": 8, "max_bdy_mb": 1}})
+    assert str(error) == "limits.max_bdy_mb: unknown field; did you mean `max_body_mb`?"
+
+
+def test_max_upstream_body_size_defaults_to_256_mib_and_reaches_every_provider() -> None:
+    config = parse_config(base_document())
+    assert config.max_upstream_body_mb == 256
+    assert config.providers["runware"].network.max_response_bytes == 256 * 1024 * 1024
+    document = base_document()
+    document["limits"] = {"max_upstream_body_mb": 0.25}
+    config = parse_config(document)
+    assert {p.network.max_response_bytes for p in config.providers.values()} == {256 * 1024}
+    assert error_for({"limits": {"max_upstream_body_mb": 0}}).field == "limits.max_upstream_body_mb"
 
 
 @pytest.mark.parametrize(("mutate", "field"), [case[1:] for case in INVALID], ids=[c[0] for c in INVALID])
@@ -430,7 +443,6 @@ def test_bifrost_config_with_extra_fields_loads_and_reports_them(tmp_path: Path)
         "config_store": {"enabled": True, "type": "sqlite", "config": {"path": "./config.db"}},
         "logs_store": {"enabled": True},
         "plugins": [],
-        "my_typo": 1,
         "providers": {
             "runware": {
                 "keys": [
@@ -450,6 +462,8 @@ def test_bifrost_config_with_extra_fields_loads_and_reports_them(tmp_path: Path)
                     "retry_backoff_initial": 500,
                     "retry_backoff_max": 5000,
                     "insecure_skip_verify": False,
+                    "max_conns_per_host": 50,
+                    "enforce_http2": False,
                 },
                 "concurrency_and_buffer_size": {"concurrency": 1000, "buffer_size": 5000},
                 "proxy_config": {"type": "none"},
@@ -463,21 +477,210 @@ def test_bifrost_config_with_extra_fields_loads_and_reports_them(tmp_path: Path)
     network = config.providers["runware"].network
     assert (network.retry_backoff_initial, network.retry_backoff_max) == (0.5, 5.0)
     assert network.max_retries == 0 and network.timeout_seconds == 30
+    # the Bifrost fields irisgate applies are applied, not reported
+    assert network.proxy.type == "none" and network.max_conns_per_host == 50
+    assert network.insecure_skip_verify is False
     assert set(config.ignored_fields) == {
         "$schema",
         "client",
         "config_store",
         "logs_store",
         "plugins",
-        "my_typo",
         "providers.runware.keys[0].description",
         "providers.runware.keys[0].use_for_batch_api",
-        "providers.runware.network_config.insecure_skip_verify",
+        "providers.runware.network_config.enforce_http2",
         "providers.runware.concurrency_and_buffer_size",
-        "providers.runware.proxy_config",
         "providers.runware.send_back_raw_response",
     }
-    assert config.unknown_fields == ("my_typo",)
+
+
+# -- strictness: an unknown field is an error naming its path and the closest known name -----------
+
+TYPOS: list[tuple[str, Any, str]] = [
+    (
+        "top level",
+        lambda d: d.update(provders=d.pop("providers")),
+        "provders: unknown field; did you mean `providers`?",
+    ),
+    (
+        "provider",
+        lambda d: _rw(d).update(network_confg=_rw(d).pop("network_config")),
+        "providers.runware.network_confg: unknown field; did you mean `network_config`?",
+    ),
+    (
+        "network_config",
+        lambda d: _net(d).update(base_ulr=_net(d).pop("base_url")),
+        "providers.runware.network_config.base_ulr: unknown field; did you mean `base_url`?",
+    ),
+    (
+        "proxy_config",
+        lambda d: _rw(d).update(proxy_config={"type": "http", "ulr": "http://proxy:3128"}),
+        "providers.runware.proxy_config.ulr: unknown field; did you mean `url`?",
+    ),
+    (
+        "key",
+        lambda d: _key(d).update(modles=["*"]),
+        "providers.runware.keys[0].modles: unknown field; did you mean `models`?",
+    ),
+    (
+        "store",
+        lambda d: d.update(store={"ulr": "sqlite://"}),
+        "store.ulr: unknown field; did you mean `url`?",
+    ),
+    ("nothing close", lambda d: d.update(my_typo=1), "my_typo: unknown field"),
+    (
+        "provider name",
+        lambda d: d["providers"].update(runwya={}),
+        "providers.runwya: unknown provider; did you mean `runway`? (known providers: runware, runway)",
+    ),
+    (
+        "proxy inside network_config",
+        lambda d: _net(d).update(proxy_config={"type": "none"}),
+        "providers.runware.network_config.proxy_config: unknown field",
+    ),
+]
+
+
+@pytest.mark.parametrize(("mutate", "text"), [case[1:] for case in TYPOS], ids=[c[0] for c in TYPOS])
+def test_unknown_fields_are_errors_naming_the_closest_known_name(mutate: Any, text: str) -> None:
+    assert str(error_for(_with(mutate))) == text
+
+
+def test_a_misspelled_base_url_never_falls_back_to_the_real_provider(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "providers:\n  runware:\n    keys: [{value: env.RUNWARE_API_KEY}]\n"
+        "    network_config: {base_ulr: http://127.0.0.1:9/v1}\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.field == "providers.runware.network_config.base_ulr"
+    assert "did you mean `base_url`?" in info.value.message
+
+
+def test_stored_network_configs_are_strict_too() -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_network_config({"base_url": "http://x", "timout": 3}, "network_config", "https://unused")
+    assert info.value.field == "network_config.timout"
+    # Bifrost fields irisgate does not use are accepted (and dropped)
+    network = parse_network_config({"enforce_http2": True}, "network_config", "https://default")
+    assert "enforce_http2" not in network.to_dict()
+
+
+# -- proxy and TLS ----------------------------------------------------------------------------------
+
+CA_PEM = trustme.CA().cert_pem.bytes().decode()
+
+
+def test_proxy_and_tls_settings_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IRISGATE_PROXY_PASSWORD", "proxy-SECRET-pass")
+    monkeypatch.setenv("IRISGATE_CA", CA_PEM)
+    document = base_document()
+    _rw(document)["proxy_config"] = {
+        "type": "http",
+        "url": "http://proxy.internal:3128",
+        "username": "gateway",
+        "password": "env.IRISGATE_PROXY_PASSWORD",
+    }
+    _net(document).update(ca_cert_pem="env.IRISGATE_CA", max_conns_per_host=8)
+    _net(document)["insecure_skip_verify"] = False
+    document["providers"]["runway"]["network_config"]["ca_cert_pem"] = CA_PEM
+    config = parse_config(document)
+    network = config.providers["runware"].network
+    proxy = network.proxy
+    assert (proxy.type, proxy.url, proxy.username, proxy.password) == (
+        "http",
+        "http://proxy.internal:3128",
+        "gateway",
+        "proxy-SECRET-pass",
+    )
+    assert network.ca_cert_pem == CA_PEM and network.ca_cert_ref == "env.IRISGATE_CA"
+    assert network.max_conns_per_host == 8
+    assert config.providers["runway"].network.ca_cert_pem == CA_PEM.strip()
+    assert config.providers["runway"].network.proxy.type == "environment"  # the default
+    for text in (repr(config), repr(network), repr(proxy), proxy.display):
+        assert "proxy-SECRET-pass" not in text and "BEGIN CERTIFICATE" not in text
+    assert proxy.display == "http://proxy.internal:3128 as gateway, password env.IRISGATE_PROXY_PASSWORD"
+    again = parse_network_config(network.to_dict(), "x", "https://unused")
+    assert again == network  # the store's form round-trips, env references kept as written
+    assert network.to_dict()["proxy_config"]["password"] == "env.IRISGATE_PROXY_PASSWORD"
+
+
+def test_a_literal_proxy_password_is_used_but_never_written_out() -> None:
+    document = base_document()
+    _rw(document)["proxy_config"] = {
+        "type": "http",
+        "url": "http://p:3128",
+        "username": "u",
+        "password": "hunter2",
+    }
+    network = parse_config(document).providers["runware"].network
+    assert network.proxy.password == "hunter2"
+    assert network.proxy.display == "http://p:3128 as u, password set"
+    assert "hunter2" not in json.dumps(network.to_dict())
+
+
+PROXY_AND_TLS_ERRORS: list[tuple[str, Any, str, str]] = [
+    (
+        "socks5",
+        {"type": "socks5", "url": "socks5://p:1080"},
+        "proxy_config.type",
+        "socks5 proxies are not supported",
+    ),
+    ("bad type", {"type": "vpn"}, "proxy_config.type", "must be one of: environment, http, none"),
+    ("http without url", {"type": "http"}, "proxy_config.url", "is required"),
+    ("https proxy", {"type": "http", "url": "https://p:3128"}, "proxy_config.url", "HTTPS proxies"),
+    ("credentials in url", {"type": "http", "url": "http://u:pw@p:3128"}, "proxy_config.url", "username and"),
+    (
+        "url with none",
+        {"type": "none", "url": "http://p:3128"},
+        "proxy_config.url",
+        "only used with type: http",
+    ),
+    (
+        "password alone",
+        {"type": "http", "url": "http://p:1", "password": "x"},
+        "proxy_config.username",
+        "required",
+    ),
+    (
+        "unset env",
+        {"type": "http", "url": "http://p:1", "username": "u", "password": "env.IRISGATE_UNSET_VAR"},
+        "proxy_config.password",
+        "IRISGATE_UNSET_VAR is not set",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("proxy", "field", "words"),
+    [c[1:] for c in PROXY_AND_TLS_ERRORS],
+    ids=[c[0] for c in PROXY_AND_TLS_ERRORS],
+)
+def test_proxy_errors_name_the_field(proxy: dict[str, Any], field: str, words: str) -> None:
+    error = error_for(_with(lambda d: _rw(d).update(proxy_config=proxy)))
+    assert error.field == f"providers.runware.{field}"
+    assert words in error.message
+    assert "pw@" not in str(error)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"ca_cert_pem": "/etc/ssl/ca.pem"}, "ca_cert_pem", "PEM text"),
+        (
+            {"ca_cert_pem": "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"},
+            "ca_cert_pem",
+            "no valid",
+        ),
+        ({"insecure_skip_verify": "yes"}, "insecure_skip_verify", "true or false"),
+        ({"max_conns_per_host": 0}, "max_conns_per_host", "from 1 to 10000"),
+    ],
+)
+def test_tls_and_connection_errors_name_the_field(changes: dict[str, Any], field: str, words: str) -> None:
+    error = error_for(_with(lambda d: _net(d).update(changes)))
+    assert error.field == f"providers.runware.network_config.{field}"
+    assert words in error.message
 
 
 # -- durations --------------------------------------------------------------------------------------

@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from irisgate import __version__
-from irisgate.config import ConfigError, GatewayConfig, load_config, redact_secret
+from irisgate.config import ConfigError, GatewayConfig, NetworkConfig, env_var_of, load_config, redact_secret
 
 if TYPE_CHECKING:
     from irisgate.server.gateway import GatewaySettings
@@ -55,13 +56,22 @@ def find_config(config: Path | None, app_dir: Path) -> Path | None:
 
 
 def load_or_exit(path: Path | None) -> GatewayConfig:
+    """The config, or exit 2 with one line naming the bad field (an unknown one included)."""
     try:
         config = load_config(path)
     except ConfigError as exc:
-        console.print(f"[bold red]Configuration error[/] in {path}: {exc}", highlight=False)
+        console.print(  # one line, never wrapped: scripts and log collectors read it
+            f"[bold red]Configuration error[/] in {escape(str(path))}: {escape(str(exc))}",
+            highlight=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(2) from None
     for field in config.ignored_fields:
-        console.print(f"[yellow]note[/]: {field} is not used by irisgate and was ignored", highlight=False)
+        console.print(
+            f"[yellow]note[/]: {escape(field)} is a Bifrost setting irisgate does not use; ignored",
+            highlight=False,
+            soft_wrap=True,
+        )
     return config
 
 
@@ -159,23 +169,54 @@ def metrics_dir(workers: int) -> Iterator[None]:
 
 @config_app.command("check")
 def config_check(path: Annotated[Path, typer.Argument(help="The config file to validate.")]) -> None:
-    """Validate a config file (env references included) and show what it configures, secrets redacted."""
+    """Validate a config file (env references included) and show what it configures, secrets redacted.
+
+    Exits 2 with the error, naming the field, when the file is not valid (an unknown field included).
+    """
     config = load_or_exit(path)
-    table = Table("provider", "base URL", "key", "secret", "models", "weight", "enabled")
+    out = Console(width=None if sys.stdout.isatty() else 200)
+    providers = Table(
+        "provider", "base URL", "timeout", "retries", "proxy", "TLS", "max conns/host", title="Providers"
+    )
+    keys = Table("provider", "key", "secret", "models", "weight", "enabled", title="Keys")
     for provider in config.providers.values():
+        network = provider.network
+        backoff = f"{network.retry_backoff_initial:g}-{network.retry_backoff_max:g} s"
+        providers.add_row(
+            provider.name,
+            network.base_url,
+            f"{network.timeout_seconds:g} s",
+            f"{network.max_retries} (backoff {backoff})",
+            network.proxy.display,
+            tls_summary(network),
+            str(network.max_conns_per_host),
+        )
         for key in provider.keys:
-            secret = f"env.{key.env_var}" if key.env_var else redact_secret(key.secret)
-            table.add_row(
+            keys.add_row(
                 provider.name,
-                provider.network.base_url,
                 key.name,
-                secret,
+                f"env.{key.env_var}" if key.env_var else redact_secret(key.secret),
                 ", ".join(key.models),
                 f"{key.weight:g}",
                 "yes" if key.enabled else "no",
             )
-    Console(width=None if sys.stdout.isatty() else 200).print(table)
-    console.print(f"[green]{path} is valid[/]: {len(config.providers)} provider(s)")
+    out.print(providers)
+    out.print(keys)
+    out.print(
+        f"limits: request bodies up to {config.max_body_mb:g} MiB, "
+        f"provider API answers up to {config.max_upstream_body_mb:g} MiB",
+        highlight=False,
+    )
+    console.print(f"[green]{escape(str(path))} is valid[/]: {len(config.providers)} provider(s)")
+
+
+def tls_summary(network: NetworkConfig) -> str:
+    if network.insecure_skip_verify:
+        return "certificates NOT verified (insecure_skip_verify)"
+    if network.ca_cert_ref is None:
+        return "system CAs"
+    source = network.ca_cert_ref if env_var_of(network.ca_cert_ref) else "PEM in the file"
+    return f"system CAs + ca_cert_pem ({source})"
 
 
 @app.command()

@@ -4,7 +4,7 @@ File providers and keys come from the parsed config (their secrets stay in memor
 store-managed ones come from the store (env references resolved, literals decrypted).
 An admin change bumps a shared version in the store: the instance that made it reloads
 at once, every other instance within `WATCH_INTERVAL` seconds. A provider whose network
-settings changed gets a new provider object (a new connection pool); the old one is closed
+settings changed gets a new provider object (a new HTTP client); the old one is closed
 after its in-flight requests had time to finish.
 """
 
@@ -93,6 +93,7 @@ class ProviderRegistry:
                         row.network_config,
                         f"providers.{row.name}.network_config",
                         DEFAULT_BASE_URLS.get(row.name, ""),
+                        max_response_bytes=self.file_config.max_upstream_body_bytes,
                     )
                 except ConfigError as error:
                     log.error("provider %s has an invalid stored network config: %s", row.name, error)

@@ -180,10 +180,17 @@ class AdminService:
         return record
 
     def _network(self, provider: str, value: Any) -> dict[str, Any]:
+        """Checked as the config file's (unknown fields refused), stored as ``NetworkConfig.to_dict()``."""
         try:
             network = parse_network_config(value or {}, "network_config", DEFAULT_BASE_URLS[provider])
         except ConfigError as error:
             raise invalid_request(error.message, error.field) from None
+        password = network.proxy.password_ref
+        if password is not None and env_var_of(password) is None:  # it would be stored in clear
+            raise invalid_request(
+                "give the proxy password as env.NAME: irisgate does not store a literal proxy password",
+                "network_config.proxy_config.password",
+            )
         return network.to_dict()
 
     def _new_key(self, provider: str, body: Any, prefix: str | None, taken: set[str]) -> dict[str, Any]:

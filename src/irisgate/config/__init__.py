@@ -1,7 +1,8 @@
 """Load and validate the irisgate config file (JSON or YAML; Bifrost-compatible ``providers`` block).
 
 This module is the public face of configuration; the pieces live in ``models`` (the objects),
-``parse`` (validation), ``secrets`` (``env.NAME`` references, redaction), ``durations`` and ``errors``.
+``parse`` (validation; ``fields`` the names each level may hold, ``network`` the network, proxy and
+TLS settings), ``secrets`` (``env.NAME`` references, redaction), ``durations`` and ``errors``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from irisgate.config.models import (
     KeyConfig,
     NetworkConfig,
     ProviderConfig,
+    ProxyConfig,
     key_id_for,
 )
 from irisgate.config.parse import parse_document, parse_key, parse_models, parse_network_config
@@ -35,6 +37,7 @@ __all__ = [
     "KeyConfig",
     "NetworkConfig",
     "ProviderConfig",
+    "ProxyConfig",
     "env_var_of",
     "field_path",
     "key_id_for",

@@ -22,9 +22,14 @@ DEFAULT_RETRY_BACKOFF_INITIAL = 0.5
 DEFAULT_RETRY_BACKOFF_MAX = 5.0
 DEFAULT_MAX_BODY_MB = 64.0
 MAX_BODY_MB_LIMIT = 4096.0
+DEFAULT_MAX_UPSTREAM_BODY_MB = 256.0
 DEFAULT_MAX_CONCURRENT_LARGE_BODIES = 16
-DEFAULT_REQUEST_READ_TIMEOUT_SECONDS = 30.0
 MAX_CONCURRENT_LARGE_BODIES_LIMIT = 10_000
+DEFAULT_REQUEST_READ_TIMEOUT_SECONDS = 30.0
+DEFAULT_MAX_CONNS_PER_HOST = 1000
+MAX_CONNS_PER_HOST_LIMIT = 10000  # Bifrost's upper bound
+PROXY_TYPES = ("environment", "http", "none")
+MIB = 1024 * 1024
 
 
 def key_id_for(provider: str, name: str) -> str:
@@ -38,7 +43,53 @@ def _milliseconds(seconds: float) -> int | float:
 
 
 @dataclass(frozen=True)
+class ProxyConfig:
+    """Bifrost's provider-level ``proxy_config``: how a provider's calls and downloads go out.
+
+    ``environment`` (the default) honours ``HTTPS_PROXY`` / ``HTTP_PROXY`` / ``NO_PROXY``; ``http``
+    sends everything through ``url``; ``none`` connects directly whatever the environment says.
+    ``username`` and ``password`` are resolved values; the ``*_ref`` fields keep them as written
+    (``env.NAME`` or the literal), which is what ``to_dict`` gives back.
+    """
+
+    type: str = "environment"
+    url: str | None = None
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    username_ref: str | None = field(default=None, repr=False)
+    password_ref: str | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """As written, except a literal password, which is left out: like a file key's secret it
+        stays in memory and is never written to the store or shown (give it as ``env.NAME`` to keep it)."""
+        data: dict[str, Any] = {"type": self.type}
+        if self.url is not None:
+            data["url"] = self.url
+        if self.username_ref is not None:
+            data["username"] = self.username_ref
+        if self.password_ref is not None and env_var_of(self.password_ref) is not None:
+            data["password"] = self.password_ref
+        return data
+
+    @property
+    def display(self) -> str:
+        """What `config check` shows: never the password."""
+        if self.type != "http":
+            return {"environment": "from the environment (HTTPS_PROXY/HTTP_PROXY/NO_PROXY)"}.get(
+                self.type, self.type
+            )
+        user = f" as {self.username_ref}" if self.username_ref else ""
+        password = ""
+        if self.password_ref is not None:
+            password = f", password {self.password_ref if env_var_of(self.password_ref) else 'set'}"
+        return f"{self.url}{user}{password}"
+
+
+@dataclass(frozen=True)
 class NetworkConfig:
+    """A provider's network settings: everything its HTTP client is built from (a change of any
+    field makes the registry build a new provider, with a new client)."""
+
     base_url: str
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
     max_retries: int = DEFAULT_MAX_RETRIES
@@ -46,20 +97,39 @@ class NetworkConfig:
     retry_backoff_max: float = DEFAULT_RETRY_BACKOFF_MAX  # seconds
     # Hidden from repr: a header such as Authorization may carry a credential.
     extra_headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    proxy: ProxyConfig = field(default_factory=ProxyConfig)
+    # The PEM text of CA certificates trusted besides the system's, and how it was written
+    # (env.NAME or the text itself); long, so kept out of repr.
+    ca_cert_pem: str | None = field(default=None, repr=False)
+    ca_cert_ref: str | None = field(default=None, repr=False)
+    insecure_skip_verify: bool = False
+    max_conns_per_host: int = DEFAULT_MAX_CONNS_PER_HOST
+    # `limits.max_upstream_body_mb` of the file, in bytes: the largest API answer read. Not a
+    # network_config field, so not in `to_dict`; the registry applies the file's limit.
+    max_response_bytes: int = int(DEFAULT_MAX_UPSTREAM_BODY_MB * MIB)
 
     def to_dict(self) -> dict[str, Any]:
-        """The Bifrost-compatible ``network_config`` object (backoffs as integer milliseconds).
+        """The Bifrost-compatible ``network_config`` object (backoffs as integer milliseconds), with
+        ``proxy_config`` inside it when not the default (the store keeps one JSON per provider).
 
-        ``parse_network_config`` accepts this back unchanged.
+        ``parse_network_config`` accepts this back unchanged (a literal proxy password excepted,
+        see ``ProxyConfig.to_dict``).
         """
-        return {
+        data: dict[str, Any] = {
             "base_url": self.base_url,
             "default_request_timeout_in_seconds": self.timeout_seconds,
             "max_retries": self.max_retries,
             "retry_backoff_initial": _milliseconds(self.retry_backoff_initial),
             "retry_backoff_max": _milliseconds(self.retry_backoff_max),
             "extra_headers": dict(self.extra_headers),
+            "max_conns_per_host": self.max_conns_per_host,
+            "insecure_skip_verify": self.insecure_skip_verify,
         }
+        if self.ca_cert_ref is not None:
+            data["ca_cert_pem"] = self.ca_cert_ref
+        if self.proxy != ProxyConfig():
+            data["proxy_config"] = self.proxy.to_dict()
+        return data
 
 
 @dataclass(frozen=True)
@@ -112,16 +182,20 @@ class GatewayConfig:
     store_url: str | None = field(default=None, repr=False)  # may hold a database password
     admin_token: str | None = field(default=None, repr=False)
     max_body_mb: float = DEFAULT_MAX_BODY_MB  # `limits.max_body_mb`: the largest request body accepted
+    # `limits.max_upstream_body_mb`: the largest provider API answer read (also in each NetworkConfig)
+    max_upstream_body_mb: float = DEFAULT_MAX_UPSTREAM_BODY_MB
     # `limits.max_concurrent_large_bodies`: requests with bodies over 1 MiB a worker serves at once
     max_concurrent_large_bodies: int = DEFAULT_MAX_CONCURRENT_LARGE_BODIES
     # `limits.request_read_timeout_seconds`: how long a request may take to arrive (slowloris)
     request_read_timeout_seconds: float = DEFAULT_REQUEST_READ_TIMEOUT_SECONDS
     source_path: Path | None = None
-    # Paths of fields that were accepted but ignored (Bifrost-only settings and unknown ones) ...
+    # Paths of Bifrost fields irisgate accepts but does not use (unknown fields are errors).
     ignored_fields: tuple[str, ...] = ()
-    # ... and the subset that not even Bifrost knows (likely typos), for a sharper warning.
-    unknown_fields: tuple[str, ...] = ()
 
     @property
     def max_body_bytes(self) -> int:
-        return int(self.max_body_mb * 1024 * 1024)
+        return int(self.max_body_mb * MIB)
+
+    @property
+    def max_upstream_body_bytes(self) -> int:
+        return int(self.max_upstream_body_mb * MIB)

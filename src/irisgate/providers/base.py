@@ -73,7 +73,7 @@ class BaseProvider:
     def __init__(self, network: NetworkConfig) -> None:
         self.network = network
         self.base_url = network.base_url.rstrip("/")
-        self.client = UpstreamClient(self.name, network.timeout_seconds, network.extra_headers)
+        self.client = UpstreamClient(self.name, network)
 
     async def generate_images(
         self, request: ImageGenerationRequest, model: str, key: KeyConfig

@@ -1,5 +1,16 @@
-"""A provider's HTTP client: pooled API calls (`http_pool`), streamed media downloads (aiohttp), and
-the mapping of transport failures to gateway errors."""
+"""A provider's HTTP client: API calls and streamed media downloads over one aiohttp session.
+
+The session (`http_session.py`) holds the provider's TLS and connection-limit settings, each request
+goes through the proxy `http_proxy.py` chooses, and transport failures become gateway errors in
+`http_errors.py`.
+
+An API call has one deadline, `network_config.default_request_timeout_in_seconds`, covering the
+wait for a free connection, connecting (proxy tunnel and TLS included), sending, and reading the
+whole answer. Redirects are followed for GET (aiohttp's limit of 10, credentials dropped when the
+host changes), never for a POST or DELETE: a provider that redirects those is misconfigured
+(`base_url`), and re-sending a create elsewhere is not irisgate's to decide. Answers are decoded
+(gzip, deflate, br) and refused past `limits.max_upstream_body_mb`.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +18,26 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
+from yarl import URL
 
-from irisgate.providers.http_pool import ConnectFailedError, HttpPool
+from irisgate.config import NetworkConfig
+from irisgate.providers.http_errors import NEVER_SENT, never_sent, transport_error
+from irisgate.providers.http_proxy import ProxyRoutes
+from irisgate.providers.http_session import CallProgress, new_session
 from irisgate.schemas.errors import GatewayError
+
+FOLLOWS_REDIRECTS = frozenset({"GET", "HEAD"})
+READ_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
 class UpstreamResponse:
     status: int
-    headers: Mapping[str, str]
+    headers: Mapping[str, str]  # case-insensitive
     body: bytes
 
     def json(self) -> Any:
@@ -30,28 +49,34 @@ class UpstreamResponse:
 
 
 class UpstreamClient:
-    """Keep-alive connections to one provider: `HttpPool` for API calls, an aiohttp session (made
-    on the first download) for streaming media."""
+    """One provider's calls and downloads, over a session made on first use inside the running loop."""
 
-    def __init__(self, provider: str, timeout_seconds: float, extra_headers: Mapping[str, str] | None = None):
+    def __init__(self, provider: str, network: NetworkConfig) -> None:
         self.provider = provider
-        self.timeout_seconds = timeout_seconds
-        self.extra_headers = dict(extra_headers or {})
-        self.pool = HttpPool()
+        self.network = network
+        self.timeout_seconds = network.timeout_seconds
+        self.extra_headers = dict(network.extra_headers)
+        self._call_timeout = aiohttp.ClientTimeout(total=network.timeout_seconds)
+        # Downloads stream for as long as the body lasts: only getting a connection and each read
+        # are bounded.
+        self._stream_timeout = aiohttp.ClientTimeout(
+            total=None, connect=network.timeout_seconds, sock_read=network.timeout_seconds
+        )
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: ProxyRoutes | None = None
 
     @property
     def session(self) -> aiohttp.ClientSession:
-        """The streaming session, created lazily inside the running loop."""
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=1000, keepalive_timeout=60, enable_cleanup_closed=True)
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                timeout=aiohttp.ClientTimeout(total=self.timeout_seconds),
-                json_serialize=lambda obj: orjson.dumps(obj).decode(),
-                auto_decompress=True,
-            )
+            self._session = new_session(self.network)
         return self._session
+
+    @property
+    def proxies(self) -> ProxyRoutes:
+        """Made with the first call, so the environment is read once the process has set it up."""
+        if self._proxies is None:
+            self._proxies = ProxyRoutes(self.network.proxy)
+        return self._proxies
 
     async def post_json(self, url: str, payload: Any, headers: Mapping[str, str]) -> UpstreamResponse:
         return await self.request("POST", url, payload, headers)
@@ -59,76 +84,132 @@ class UpstreamClient:
     async def request(
         self, method: str, url: str, payload: Any = None, headers: Mapping[str, str] | None = None
     ) -> UpstreamResponse:
-        """One call to the provider's API, its body read in full (API answers are small)."""
-        all_headers = {**self.extra_headers, **headers} if headers else self.extra_headers
+        """One call to the provider's API, its answer read in full (up to the size cap)."""
+        all_headers = {**self.extra_headers, **headers} if headers else dict(self.extra_headers)
         data = None
         if payload is not None:
-            all_headers = {**all_headers, "Content-Type": "application/json"}
+            all_headers["Content-Type"] = "application/json"
             data = orjson.dumps(payload)
+        target = self._checked(url, all_headers)
+        proxy, proxy_headers = self.proxies.route(target)
+        if proxy_headers and target.scheme == "http":  # sent to the proxy as it is: no CONNECT
+            all_headers.update(proxy_headers)
+        progress = CallProgress()
         try:
-            answer = await self.pool.request(method, url, data, all_headers, self.timeout_seconds)
-            return UpstreamResponse(answer.status, answer.headers, answer.body)
-        except TimeoutError:
-            raise GatewayError(
-                504,
-                f"{self.provider} did not answer within {self.timeout_seconds:g} seconds "
-                "(network_config.default_request_timeout_in_seconds)",
-                code="upstream_timeout",
-                headers={"x-should-retry": "false"},
-                transient=True,
-            ) from None
-        except ConnectFailedError as exc:  # never connected: nothing reached the provider
-            raise GatewayError(
-                502,
-                f"Could not reach {self.provider}: {type(exc.__cause__).__name__}",
-                code="upstream_unreachable",
-                transient=True,
-                nothing_created=True,
-            ) from None
-        except ValueError as exc:  # a URL or header the request cannot carry: nothing was sent
-            raise GatewayError(
-                502,
-                f"irisgate could not send the request to {self.provider}: {exc} "
-                "(check the provider's base_url, keys and extra_headers)",
-                code="upstream_request_invalid",
-                nothing_created=True,
-            ) from None
-        except ConnectionError as exc:  # e.g. the connection dropped mid-answer: ambiguous
-            raise GatewayError(
-                502,
-                f"Lost the connection to {self.provider}: {type(exc).__name__}",
-                code="upstream_unreachable",
-                transient=True,
+            async with self.session.request(
+                method,
+                target,
+                data=data,
+                headers=all_headers,
+                timeout=self._call_timeout,
+                allow_redirects=method in FOLLOWS_REDIRECTS,
+                proxy=proxy,
+                proxy_headers=proxy_headers,
+                trace_request_ctx=progress,
+            ) as response:
+                if 300 <= response.status < 400:
+                    raise self._redirected(method, response)
+                body = await self._read_capped(response)
+                return UpstreamResponse(response.status, response.headers, body)
+        except GatewayError:
+            raise
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            raise transport_error(
+                self.provider, error, progress, self.network, self.timeout_seconds
             ) from None
 
     async def open_stream(self, url: str, headers: Mapping[str, str]) -> aiohttp.ClientResponse:
         """Start a GET of a media URL and return the response with its body unread, for streaming.
 
         The caller must `release()` it. No provider credentials are sent: output URLs are public
-        or signed. Only the connect and each read are bounded by the timeout, not the whole body.
+        or signed. The bytes are passed on as they come (`identity` asked for, nothing decoded).
         """
-        timeout = aiohttp.ClientTimeout(
-            total=None, sock_connect=self.timeout_seconds, sock_read=self.timeout_seconds
-        )
+        target = self._checked(url, headers)
+        proxy, proxy_headers = self.proxies.route(target)
+        sent = {"Accept-Encoding": "identity", **headers}
+        if proxy_headers and target.scheme == "http":
+            sent.update(proxy_headers)
+        progress = CallProgress()
         try:
-            return await self.session.get(url, headers=dict(headers), timeout=timeout, auto_decompress=False)
-        except TimeoutError:
-            raise GatewayError(
-                504,
-                f"{self.provider}'s media host did not answer in time",
-                code="upstream_timeout",
-                transient=True,
-            ) from None
-        except aiohttp.ClientError as exc:
-            raise GatewayError(
-                502,
-                f"Could not download from {self.provider}: {type(exc).__name__}",
-                code="upstream_unreachable",
-                transient=True,
+            return await self.session.get(
+                target,
+                headers=sent,
+                timeout=self._stream_timeout,
+                auto_decompress=False,
+                proxy=proxy,
+                proxy_headers=proxy_headers,
+                trace_request_ctx=progress,
+            )
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            raise transport_error(
+                self.provider, error, progress, self.network, self.timeout_seconds
             ) from None
 
     async def aclose(self) -> None:
-        self.pool.close()
         if self._session is not None and not self._session.closed:
             await self._session.close()
-            await asyncio.sleep(0)
+            await asyncio.sleep(0)  # let the connector close its transports
+
+    def _checked(self, url: str, headers: Mapping[str, str]) -> URL:
+        """Refuse, before anything is sent, what a request cannot carry; name the header, never a value."""
+        for name, value in headers.items():
+            if "\n" in value or "\r" in value or "\n" in name or "\r" in name or ":" in name:
+                raise never_sent(
+                    502,
+                    f"irisgate could not send the request to {self.provider}: header {name!r} has a line "
+                    f"break or a colon in it (check the provider's keys and extra_headers); {NEVER_SENT}",
+                    "upstream_request_invalid",
+                    transient=False,
+                )
+        try:
+            target = URL(url)
+        except ValueError:
+            target = None
+        if target is None or target.scheme not in ("http", "https") or not target.host or target.user:
+            raise never_sent(  # the URL is not echoed: it may hold credentials
+                502,
+                f"irisgate could not send the request to {self.provider}: the URL is not an http(s) URL "
+                f"with a host and no credentials (check the provider's base_url); {NEVER_SENT}",
+                "upstream_request_invalid",
+                transient=False,
+            )
+        return target
+
+    def _redirected(self, method: str, response: aiohttp.ClientResponse) -> GatewayError:
+        location = response.headers.get("Location", "")
+        shown = urlsplit(location)._replace(query="", fragment="").geturl() if location else "nowhere"
+        if method in FOLLOWS_REDIRECTS:  # a 3xx aiohttp could not follow (no Location, 300, 304)
+            detail = " that irisgate cannot follow"
+        else:
+            detail = "; irisgate follows redirects of GETs only: check network_config.base_url"
+        return GatewayError(
+            502,
+            f"{self.provider} answered a {method} with a redirect "
+            f"(HTTP {response.status} to {shown}){detail}",
+            code="upstream_redirect",
+        )
+
+    async def _read_capped(self, response: aiohttp.ClientResponse) -> bytes:
+        """The whole (decoded) body, refused once it passes `limits.max_upstream_body_mb`."""
+        cap = self.network.max_response_bytes
+        length = response.content_length
+        if length is not None and length > cap:
+            raise self._too_large(cap)
+        if length is not None and "Content-Encoding" not in response.headers:
+            return await response.read()  # the common case: a small answer of known size
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_chunked(READ_CHUNK):
+            size += len(chunk)
+            if size > cap:  # also bounds what a small compressed answer decodes to
+                raise self._too_large(cap)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self, cap: int) -> GatewayError:
+        return GatewayError(
+            502,
+            f"{self.provider}'s answer is larger than {cap / (1024 * 1024):g} MiB "
+            "(limits.max_upstream_body_mb); it was not read",
+            code="upstream_response_too_large",
+        )

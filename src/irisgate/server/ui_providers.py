@@ -135,8 +135,8 @@ async def save_network(request: Request) -> Response:
     service = admin(request)
     current = (await service.get_provider(name))["network_config"]
     values = {field: text(form, field) for field in NETWORK_FIELDS}
-    body = {
-        "extra_headers": current.get("extra_headers") or {},
+    body = {  # what the form does not show (headers, proxy, TLS, connection limit) is kept
+        **{field: value for field, value in current.items() if field not in NETWORK_FIELDS},
         **{field: _number_or_text(value) for field, value in values.items() if value},
     }
     try:

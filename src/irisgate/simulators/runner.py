@@ -2,6 +2,7 @@
 
 with ServerThread(app) as server:          # binds 127.0.0.1:<ephemeral> before starting
     httpx.get(server.url + "/health")
+ServerThread(app, ssl_certfile=..., ssl_keyfile=...)   # the same over HTTPS (server.url is https://…)
 
 serve_forever(apps: Mapping[str, tuple[ASGIApp, int]], host: str = "127.0.0.1",
               notes: Mapping[str, str] | None = None, out: Callable[[str], None] = print) -> None
@@ -29,11 +30,23 @@ _START_TIMEOUT_SECONDS = 30.0
 class ServerThread:
     """uvicorn in a daemon thread, on a socket bound before the thread starts."""
 
-    def __init__(self, app: ASGIApp, host: str = "127.0.0.1", port: int = 0, **options: Any) -> None:
-        """``options``: more of ``uvicorn.Config``'s (e.g. ``http``, ``loop``)."""
+    def __init__(
+        self,
+        app: ASGIApp,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        ssl_certfile: str | None = None,
+        ssl_keyfile: str | None = None,
+        **options: Any,
+    ) -> None:
+        """``ssl_certfile`` / ``ssl_keyfile`` (PEM files) serve HTTPS; ``options``: more of
+        ``uvicorn.Config``'s (e.g. ``http``, ``loop``)."""
         self.app = app
         self.host = host
         self.port = port
+        self.scheme = "https" if ssl_certfile else "http"
+        if ssl_certfile:
+            options.update(ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile)
         self._options = options
         self.url = ""
         self._server: uvicorn.Server | None = None
@@ -54,7 +67,7 @@ class ServerThread:
         self._socket = sock
         self.port = sock.getsockname()[1]
         host = f"[{self.host}]" if family == socket.AF_INET6 else self.host
-        self.url = f"http://{host}:{self.port}"
+        self.url = f"{self.scheme}://{host}:{self.port}"
         config = uvicorn.Config(
             self.app, log_level="warning", lifespan="auto", access_log=False, **self._options
         )
