@@ -456,7 +456,7 @@ async def soak(args: argparse.Namespace) -> Report:
     with tempfile.TemporaryDirectory() as app_dir:
         config = Path(app_dir) / "config.json"
         config.write_text(json.dumps(gateway_config(runware_url, runway_url)))
-        sims = start(["simulate", "--runware-port", str(runware_port), "--runway-port", str(runway_port)])
+        sims = start(["simulate", "--port", f"runware={runware_port}", "--port", f"runway={runway_port}"])
         gateway = start(
             [
                 "serve",

@@ -210,7 +210,7 @@ def test_readme_tour_simulate_then_serve(tmp_path):
             "127.0.0.1:8701", f"127.0.0.1:{runway_port}"
         )
     )
-    simulate = [*IRISGATE, "simulate", "--runware-port", str(runware_port), "--runway-port", str(runway_port)]
+    simulate = [*IRISGATE, "simulate", "--port", f"runware={runware_port}", "--port", f"runway={runway_port}"]
     serve = [
         *IRISGATE,
         "serve",

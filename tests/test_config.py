@@ -10,7 +10,6 @@ import pytest
 import trustme
 
 from irisgate.config import (
-    DEFAULT_BASE_URLS,
     ConfigError,
     GatewayConfig,
     key_id_for,
@@ -21,6 +20,7 @@ from irisgate.config import (
     redact_secret,
     resolve_secret,
 )
+from irisgate.providers.catalog import PROVIDERS
 
 SECRET = "rw-live-SUPERSECRET-0123456789"
 LITERAL = "literal-SECRET-abcdefghijkl"
@@ -128,7 +128,7 @@ def test_yaml_file_loads(tmp_path: Path, suffix: str) -> None:
     assert runware.network.base_url == "http://127.0.0.1:9999/v1"  # trailing slash trimmed
     assert runware.network.retry_backoff_initial == pytest.approx(1.5)
     assert runware.network.retry_backoff_max == pytest.approx(120.0)
-    assert config.providers["runway"].network.base_url == DEFAULT_BASE_URLS["runway"]
+    assert config.providers["runway"].network.base_url == PROVIDERS["runway"].default_base_url
     assert config.store_url == "sqlite+aiosqlite:////tmp/x.db"
     assert config.admin_token == SECRET
 
@@ -385,7 +385,7 @@ def test_models_absent_or_empty_mean_all() -> None:
 def test_provider_without_keys_is_allowed() -> None:
     config = parse_config({"providers": {"runway": {}}})
     assert config.providers["runway"].keys == ()
-    assert config.providers["runway"].network.base_url == DEFAULT_BASE_URLS["runway"]
+    assert config.providers["runway"].network.base_url == PROVIDERS["runway"].default_base_url
 
 
 # -- secrets never leak -----------------------------------------------------------------------------

@@ -33,7 +33,6 @@ app.add_typer(config_app, name="config")
 console = Console(stderr=True)
 
 CONFIG_NAMES = ("config.json", "config.yaml", "config.yml")
-SIM_RUNWAY_KEY = "key_" + "0" * 128
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
@@ -228,26 +227,46 @@ def version() -> None:
 @app.command()
 def simulate(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
-    runware_port: Annotated[int, typer.Option(help="Runware simulator port (0 = any free port).")] = 8702,
-    runway_port: Annotated[int, typer.Option(help="Runway simulator port (0 = any free port).")] = 8701,
-    runware_key: Annotated[
-        list[str], typer.Option("--runware-key", help="API key(s) the Runware simulator accepts.")
-    ] = ["sim-runware-key"],  # noqa: B006 (typer reads the default)
-    runway_key: Annotated[
-        list[str], typer.Option("--runway-key", help="API key(s) the Runway simulator accepts.")
-    ] = [SIM_RUNWAY_KEY],  # noqa: B006
+    port: Annotated[
+        list[str],
+        typer.Option("--port", help="NAME=PORT: serve NAME's simulator on PORT (0: any free port)."),
+    ] = [],  # noqa: B006 (typer reads the default)
+    key: Annotated[
+        list[str],
+        typer.Option("--key", help="NAME=KEY: a key NAME's simulator accepts (repeat for several)."),
+    ] = [],  # noqa: B006
 ) -> None:
-    """Run faithful offline simulators of the Runware and Runway APIs until Ctrl-C."""
-    from irisgate.simulators import RunwareSimSettings, RunwareSimulator, serve_forever
-    from irisgate.simulators.runway import RunwaySimSettings, RunwaySimulator
+    """Run faithful offline simulators of every provider's API until Ctrl-C (each on its own port,
+    accepting its test key, unless --port and --key say otherwise)."""
+    from irisgate.providers.catalog import PROVIDERS
+    from irisgate.simulators import serve_forever
 
-    runware = RunwareSimulator(RunwareSimSettings(api_keys=set(runware_key)))
-    runway = RunwaySimulator(RunwaySimSettings(api_keys=set(runway_key), https_only_inputs=False))
-    serve_forever(
-        {"runware": (runware.app, runware_port), "runway": (runway.app, runway_port)},
-        host=host,
-        notes={
-            "runware": f"POST /v1, Authorization: Bearer <{', '.join(runware_key)}>; control plane /__fake/*",
-            "runway": f"/v1/*, Authorization: Bearer <{', '.join(runway_key)}>; control plane /__fake/*",
-        },
-    )
+    simulated = {name: d for name, d in PROVIDERS.items() if d.simulator is not None}
+    ports = {name: int(value) for name, value in assignments(port, "--port", simulated, numeric=True)}
+    keys: dict[str, set[str]] = {}
+    for name, value in assignments(key, "--key", simulated):
+        keys.setdefault(name, set()).add(value)
+    apps, notes = {}, {}
+    for name, descriptor in simulated.items():
+        spec = descriptor.simulator
+        assert spec is not None
+        accepted = keys.get(name) or {spec.key}
+        apps[name] = (descriptor.simulator_app(accepted), ports.get(name, spec.port))
+        notes[name] = spec.note.replace("<key>", ", ".join(sorted(accepted)))
+    serve_forever(apps, host=host, notes=notes)
+
+
+def assignments(
+    values: list[str], option: str, names: dict[str, object], numeric: bool = False
+) -> list[tuple[str, str]]:
+    """``NAME=VALUE`` options, each NAME a provider with a simulator; a bad one stops with exit 2."""
+    found = []
+    for value in values:
+        name, equals, setting = value.partition("=")
+        if not equals or name not in names or not setting or (numeric and not setting.isdecimal()):
+            what = "PORT" if numeric else "KEY"
+            raise typer.BadParameter(
+                f"expected NAME={what} with NAME one of {', '.join(names)}", param_hint=option
+            )
+        found.append((name, setting))
+    return found

@@ -17,10 +17,10 @@ import os
 from collections.abc import Awaitable, Callable, Mapping
 
 from irisgate.admin.crypto import SecretBox
-from irisgate.config import DEFAULT_BASE_URLS, ConfigError, GatewayConfig, KeyConfig, ProviderConfig
+from irisgate.config import ConfigError, GatewayConfig, KeyConfig, ProviderConfig
 from irisgate.config.parse import parse_network_config
 from irisgate.providers.base import Provider
-from irisgate.providers.registry import PROVIDER_CLASSES
+from irisgate.providers.catalog import PROVIDERS
 from irisgate.schemas.errors import GatewayError
 from irisgate.store import KeyRecord, ProviderRecord, Store
 
@@ -92,7 +92,7 @@ class ProviderRegistry:
                     network = parse_network_config(
                         row.network_config,
                         f"providers.{row.name}.network_config",
-                        DEFAULT_BASE_URLS.get(row.name, ""),
+                        PROVIDERS[row.name].default_base_url if row.name in PROVIDERS else "",
                         max_response_bytes=self.file_config.max_upstream_body_bytes,
                     )
                 except ConfigError as error:
@@ -139,13 +139,13 @@ class ProviderRegistry:
         current = dict(self.providers)
         fresh: dict[str, Provider] = {}
         for name, config in configs.items():
-            if name not in PROVIDER_CLASSES:
+            if name not in PROVIDERS:
                 continue
             old = current.pop(name, None)
             if old is not None and old.network == config.network:
                 fresh[name] = old
             else:
-                fresh[name] = PROVIDER_CLASSES[name](config.network)
+                fresh[name] = PROVIDERS[name].build(config.network)
                 if old is not None:
                     self._retire(old)
         for old in current.values():
@@ -155,7 +155,7 @@ class ProviderRegistry:
     def _retire(self, provider: Provider) -> None:
         """Close an outdated provider's pool once requests that still use it had time to finish."""
         self._retired.append(provider)
-        delay = provider.client.timeout_seconds + 5
+        delay = provider.network.timeout_seconds + 5
 
         async def close_later() -> None:
             await asyncio.sleep(delay)

@@ -15,9 +15,10 @@ from typing import Any
 
 from irisgate.admin.crypto import SecretBox
 from irisgate.admin.views import key_view, provider_view
-from irisgate.config import DEFAULT_BASE_URLS, KNOWN_PROVIDERS, ConfigError, redact_secret
+from irisgate.config import ConfigError, redact_secret
 from irisgate.config.parse import parse_models, parse_network_config
 from irisgate.config.secrets import env_var_of
+from irisgate.providers.catalog import PROVIDERS
 from irisgate.registry import ProviderRegistry
 from irisgate.schemas.errors import GatewayError, invalid_request
 from irisgate.store import KeyRecord, ProviderRecord, Store, admin_rows, utc_now
@@ -54,8 +55,8 @@ class AdminService:
 
     async def create_provider(self, body: Mapping[str, Any]) -> dict[str, Any]:
         name = body.get("provider", body.get("name"))
-        if not isinstance(name, str) or name not in KNOWN_PROVIDERS:
-            known = ", ".join(KNOWN_PROVIDERS)
+        if not isinstance(name, str) or name not in PROVIDERS:
+            known = ", ".join(PROVIDERS)
             raise invalid_request(f"'provider' must be one of: {known}", "provider")
         if await self.store.get_provider(name) is not None:
             raise GatewayError(
@@ -73,7 +74,7 @@ class AdminService:
                 conn,
                 {
                     "name": name,
-                    "display_name": KNOWN_PROVIDERS[name],
+                    "display_name": PROVIDERS[name].label,
                     "source": "store",
                     "network_config": network,
                     "created_at": now,
@@ -182,7 +183,9 @@ class AdminService:
     def _network(self, provider: str, value: Any) -> dict[str, Any]:
         """Checked as the config file's (unknown fields refused), stored as ``NetworkConfig.to_dict()``."""
         try:
-            network = parse_network_config(value or {}, "network_config", DEFAULT_BASE_URLS[provider])
+            network = parse_network_config(
+                value or {}, "network_config", PROVIDERS[provider].default_base_url
+            )
         except ConfigError as error:
             raise invalid_request(error.message, error.field) from None
         password = network.proxy.password_ref

@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from irisgate.config import KNOWN_PROVIDERS, ProviderConfig
+from irisgate.config import ProviderConfig
+from irisgate.providers.catalog import PROVIDERS
 from irisgate.store import KeyRecord, ProviderRecord
 
 
@@ -42,7 +43,7 @@ def provider_view(
     usable = sum(1 for key in key_views if key["usable"])
     return {
         "name": record.name,
-        "display_name": KNOWN_PROVIDERS.get(record.name, record.display_name),
+        "display_name": PROVIDERS[record.name].label if record.name in PROVIDERS else record.display_name,
         "source": record.source,
         "read_only": record.source == "file",
         "network_config": dict(record.network_config),

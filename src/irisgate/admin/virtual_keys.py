@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from irisgate.clients import hash_key, key_hint, new_virtual_key
-from irisgate.config import KNOWN_PROVIDERS
+from irisgate.providers.catalog import PROVIDERS
 from irisgate.registry import ProviderRegistry
 from irisgate.schemas.errors import GatewayError, invalid_request
 from irisgate.store import Store, VirtualKeyRecord, utc_now
@@ -122,9 +122,9 @@ def _names(value: Any, param: str, *, providers: bool) -> tuple[str, ...]:
     for index, name in enumerate(names):
         if name == "*":
             continue
-        if providers and name not in KNOWN_PROVIDERS:
+        if providers and name not in PROVIDERS:
             raise invalid_request(
-                f"unknown provider '{name}' (known: {', '.join(KNOWN_PROVIDERS)})", f"{param}[{index}]"
+                f"unknown provider '{name}' (known: {', '.join(PROVIDERS)})", f"{param}[{index}]"
             )
         if not providers and "/" not in name:
             raise invalid_request(f"'{name}' must be 'provider/model' or 'provider/*'", f"{param}[{index}]")

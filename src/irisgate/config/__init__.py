@@ -17,8 +17,6 @@ import yaml
 from irisgate.config.durations import parse_duration
 from irisgate.config.errors import ConfigError, field_path
 from irisgate.config.models import (
-    DEFAULT_BASE_URLS,
-    KNOWN_PROVIDERS,
     GatewayConfig,
     KeyConfig,
     NetworkConfig,
@@ -30,8 +28,6 @@ from irisgate.config.parse import parse_document, parse_key, parse_models, parse
 from irisgate.config.secrets import env_var_of, redact_secret, resolve_secret
 
 __all__ = [
-    "DEFAULT_BASE_URLS",
-    "KNOWN_PROVIDERS",
     "ConfigError",
     "GatewayConfig",
     "KeyConfig",

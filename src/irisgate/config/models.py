@@ -9,12 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from irisgate.config.secrets import env_var_of, redact_secret
+from irisgate.providers.catalog import PROVIDERS
 
-KNOWN_PROVIDERS: dict[str, str] = {"runware": "Runware", "runway": "Runway ML"}
-DEFAULT_BASE_URLS: dict[str, str] = {
-    "runware": "https://api.runware.ai/v1",
-    "runway": "https://api.dev.runwayml.com",
-}
 DEFAULT_TIMEOUT_SECONDS = 120.0
 DEFAULT_MAX_RETRIES = 2
 MAX_RETRIES_LIMIT = 10
@@ -173,7 +169,8 @@ class ProviderConfig:
 
     @property
     def display_name(self) -> str:
-        return KNOWN_PROVIDERS.get(self.name, self.name)
+        descriptor = PROVIDERS.get(self.name)
+        return descriptor.label if descriptor is not None else self.name
 
 
 @dataclass(frozen=True)

@@ -25,12 +25,10 @@ from irisgate.config.fields import (
     unknown,
 )
 from irisgate.config.models import (
-    DEFAULT_BASE_URLS,
     DEFAULT_MAX_BODY_MB,
     DEFAULT_MAX_CONCURRENT_LARGE_BODIES,
     DEFAULT_MAX_UPSTREAM_BODY_MB,
     DEFAULT_REQUEST_READ_TIMEOUT_SECONDS,
-    KNOWN_PROVIDERS,
     MAX_BODY_MB_LIMIT,
     MAX_CONCURRENT_LARGE_BODIES_LIMIT,
     MIB,
@@ -41,6 +39,7 @@ from irisgate.config.models import (
 )
 from irisgate.config.network import mapping, parse_file_network_config, parse_network_config
 from irisgate.config.secrets import resolve_secret
+from irisgate.providers.catalog import PROVIDERS
 
 __all__ = ["parse_document", "parse_key", "parse_models", "parse_network_config"]
 
@@ -65,9 +64,9 @@ def parse_document(data: Any, source: str = "<config>") -> GatewayConfig:
     providers_data = mapping(data.get("providers"), "providers")
     providers: dict[str, ProviderConfig] = {}
     for name, body in providers_data.items():
-        if name not in KNOWN_PROVIDERS:
-            known = ", ".join(sorted(KNOWN_PROVIDERS))
-            error = unknown("providers", name, KNOWN_PROVIDERS, "provider")
+        if name not in PROVIDERS:
+            known = ", ".join(sorted(PROVIDERS))
+            error = unknown("providers", name, PROVIDERS, "provider")
             raise ConfigError(error.field, f"{error.message} (known providers: {known})")
         path = f"providers.{name}"
         providers[name] = _parse_provider(name, body, path, notes, int(max_upstream_body_mb * MIB))
@@ -132,7 +131,9 @@ def _parse_provider(
 ) -> ProviderConfig:
     body = mapping(body, path)
     check_fields(body, path, PROVIDER, BIFROST_PROVIDER, notes)
-    network = parse_file_network_config(body, path, DEFAULT_BASE_URLS[name], notes, max_response_bytes)
+    network = parse_file_network_config(
+        body, path, PROVIDERS[name].default_base_url, notes, max_response_bytes
+    )
     keys = _parse_keys(name, body.get("keys"), f"{path}.keys", notes)
     return ProviderConfig(name=name, keys=keys, network=network)
 

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import aiohttp
 from starlette.responses import StreamingResponse
 
 from irisgate.jobs.service import VideoJobs
+from irisgate.providers.base import MediaStream
 from irisgate.retries import retry_transient
 from irisgate.schemas.errors import GatewayError
 from irisgate.store import VideoJobRecord
 
-CHUNK_BYTES = 64 * 1024
 PASSED_HEADERS = ("content-type", "content-length", "content-range", "accept-ranges", "etag", "last-modified")
 EXPIRED_STATUSES = (401, 403, 404, 410)
 
@@ -38,8 +37,8 @@ async def stream_video(jobs: VideoJobs, job: VideoJobRecord, range_header: str |
     route = jobs.route_for(job)
     headers = {"Range": range_header} if range_header else {}
 
-    async def open_media(url: str) -> aiohttp.ClientResponse:
-        upstream = await route.provider.client.open_stream(checked_url(url), headers)
+    async def open_media(url: str) -> MediaStream:
+        upstream = await route.provider.open_media(checked_url(url), route.key, headers)
         if upstream.status == 429 or upstream.status >= 500:  # the media host's trouble: worth a retry
             upstream.release()
             raise GatewayError(
@@ -75,9 +74,9 @@ async def stream_video(jobs: VideoJobs, job: VideoJobRecord, range_header: str |
     return StreamingResponse(relay(upstream), status_code=upstream.status, headers=passed)
 
 
-async def relay(upstream: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+async def relay(upstream: MediaStream) -> AsyncIterator[bytes]:
     try:
-        async for chunk in upstream.content.iter_chunked(CHUNK_BYTES):
+        async for chunk in upstream.chunks:
             yield chunk
     finally:
         upstream.release()

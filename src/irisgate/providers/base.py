@@ -7,11 +7,14 @@ An operation a provider lacks raises `unsupported_operation` (HTTP 400).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from irisgate.providers.http import UpstreamClient
 from irisgate.schemas.errors import unsupported_operation
+
+MEDIA_CHUNK = 64 * 1024
 
 if TYPE_CHECKING:
     from irisgate.config import KeyConfig, NetworkConfig
@@ -31,6 +34,17 @@ class VideoPlan:
     upstream_id: str | None
     seconds: str | None
     size: str | None
+
+
+@dataclass(frozen=True)
+class MediaStream:
+    """A download that has started: the media host's status and headers, then its body as it comes.
+    Whoever opened it must ``release()`` it, whether or not the body was read."""
+
+    status: int
+    headers: Mapping[str, str]
+    chunks: AsyncIterator[bytes]
+    release: Callable[[], None]
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,8 @@ class Provider(Protocol):
     async def retrieve_video(self, upstream_id: str, key: KeyConfig) -> VideoTaskState: ...
 
     async def delete_video(self, upstream_id: str, key: KeyConfig) -> None: ...
+
+    async def open_media(self, url: str, key: KeyConfig, headers: Mapping[str, str]) -> MediaStream: ...
 
     async def aclose(self) -> None: ...
 
@@ -97,6 +113,14 @@ class BaseProvider:
 
     async def delete_video(self, upstream_id: str, key: KeyConfig) -> None:
         raise unsupported_operation("video_delete", self.name)
+
+    async def open_media(self, url: str, key: KeyConfig, headers: Mapping[str, str]) -> MediaStream:
+        """Start downloading an output the provider gave (its own URL, public or signed: no
+        credentials are sent unless a provider's host needs them, and then it says so here)."""
+        response = await self.client.open_stream(url, headers)
+        return MediaStream(
+            response.status, response.headers, response.content.iter_chunked(MEDIA_CHUNK), response.release
+        )
 
     async def aclose(self) -> None:
         await self.client.aclose()

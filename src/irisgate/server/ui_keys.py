@@ -19,9 +19,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from irisgate.config.secrets import env_var_of
+from irisgate.providers.catalog import PROVIDERS
 from irisgate.schemas.errors import GatewayError
 from irisgate.server.ui import checked_form, is_htmx, page, plain_number, render, see_other
-from irisgate.server.ui_providers import FORM_ERROR_STATUS, MODEL_SUGGESTIONS, NOTICES, admin, field_of, text
+from irisgate.server.ui_providers import FORM_ERROR_STATUS, NOTICES, admin, field_of, text
 
 NAME_REQUIRED = "'name' is required: a name for this key, unique within the provider"
 VALUE_REQUIRED = "'value' is required: the API key, or env.NAME to read it from the environment"
@@ -54,7 +55,8 @@ def key_form_context(
         "errors": errors or {},
         "inline": inline,
         "action": f"{base}/{key['id']}" if key else base,
-        "suggestions": MODEL_SUGGESTIONS.get(provider["name"], []),
+        # Allowed Models suggestions: any model id is accepted, these only fill the datalist
+        "suggestions": PROVIDERS[provider["name"]].models if provider["name"] in PROVIDERS else (),
     }
 
 

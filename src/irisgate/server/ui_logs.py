@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from irisgate.config import KNOWN_PROVIDERS
+from irisgate.providers.catalog import labels
 from irisgate.schemas.errors import GatewayError
 from irisgate.server.admin_api import int_param, log_view
 from irisgate.server.ui import is_htmx, page, render
@@ -31,7 +31,7 @@ async def logs_page(request: Request) -> Response:
     context = {
         "section": "logs",
         "logs": logs,
-        "providers": KNOWN_PROVIDERS,
+        "providers": labels(),
         "provider": provider or "",
         "status_code": status_code or "",
         "before_id": before_id,

@@ -10,28 +10,32 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from irisgate.providers.catalog import DEFAULT_IMAGE_MODEL, DEFAULT_VIDEO_MODEL, PROVIDERS
 from irisgate.server.ui import page, render
-from irisgate.server.ui_providers import MODEL_SUGGESTIONS
 
-IMAGE_MODEL = "runware/runware:100@1"
-VIDEO_MODEL = "runway/gen4.5"
 IMAGE_SIZES = ("256x256", "512x512", "1024x1024", "1024x1536", "1536x1024")
 VIDEO_SIZES = ("1280x720", "720x1280", "1920x1080")
-VIDEO_MODELS = {"klingai:5@3", "google:3@3", "bytedance:1@1"}  # among the Runware suggestions
 
 
 async def model_suggestions(request: Request) -> tuple[list[str], list[str]]:
     """`provider/model` suggestions (images, videos) for the configured providers: each key's
-    allowlist, else the known models."""
+    allowlist, else the catalog's suggestions. A model of a provider that has no image models is a
+    video model."""
     images: list[str] = []
     videos: list[str] = []
     for provider in await request.app.state.gateway.admin.list_providers():
-        name = provider["name"]
+        descriptor = PROVIDERS.get(provider["name"])
+        if descriptor is None:
+            continue
         listed = [m for key in provider["keys"] for m in key["models"] if m != "*"]
-        for model in dict.fromkeys(listed or MODEL_SUGGESTIONS.get(name, [])):
-            is_video = name == "runway" or model in VIDEO_MODELS
-            (videos if is_video else images).append(f"{name}/{model}")
+        for model in dict.fromkeys(listed or descriptor.models):
+            is_video = model in descriptor.video_models or not descriptor.image_models
+            (videos if is_video else images).append(f"{descriptor.name}/{model}")
     return images, videos
+
+
+def default_of(models: list[str], preferred: str) -> str:
+    return preferred if preferred in models else (models[0] if models else "")
 
 
 @page
@@ -41,8 +45,8 @@ async def playground_page(request: Request) -> Response:
         "section": "playground",
         "image_models": images,
         "video_models": videos,
-        "image_model": IMAGE_MODEL,
-        "video_model": VIDEO_MODEL,
+        "image_model": default_of(images, DEFAULT_IMAGE_MODEL),
+        "video_model": default_of(videos, DEFAULT_VIDEO_MODEL),
         "image_sizes": IMAGE_SIZES,
         "video_sizes": VIDEO_SIZES,
     }

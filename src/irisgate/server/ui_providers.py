@@ -17,23 +17,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from irisgate.admin.service import AdminService
-from irisgate.config import KNOWN_PROVIDERS
-from irisgate.providers.runway.models import RUNWAY_MODELS
+from irisgate.providers.catalog import labels
 from irisgate.schemas.errors import GatewayError
 from irisgate.server.ui import checked_form, is_htmx, page, render, see_other
 
-# Suggestions for Allowed Models (any model id is accepted; these are only the datalist).
-MODEL_SUGGESTIONS: dict[str, list[str]] = {
-    "runware": [
-        "runware:100@1",
-        "runware:101@1",
-        "civitai:133005@782002",
-        "klingai:5@3",
-        "google:3@3",
-        "bytedance:1@1",
-    ],
-    "runway": list(RUNWAY_MODELS),
-}
 NETWORK_FIELDS = (
     "base_url",
     "default_request_timeout_in_seconds",
@@ -73,7 +60,7 @@ async def providers_page(request: Request) -> Response:
 async def render_providers(request: Request, error: GatewayError | None = None) -> Response:
     configured = await admin(request).list_providers()
     names = {p["name"] for p in configured}
-    available = [(name, label) for name, label in KNOWN_PROVIDERS.items() if name not in names]
+    available = [(name, label) for name, label in labels().items() if name not in names]
     return render(
         request,
         "providers.html",

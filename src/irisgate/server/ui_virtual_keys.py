@@ -18,10 +18,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from irisgate.admin.virtual_keys import MAX_RPM, VirtualKeys
-from irisgate.config import KNOWN_PROVIDERS
+from irisgate.providers.catalog import PROVIDERS, labels
 from irisgate.schemas.errors import GatewayError
 from irisgate.server.ui import checked_form, is_htmx, page, render, see_other
-from irisgate.server.ui_providers import FORM_ERROR_STATUS, MODEL_SUGGESTIONS, field_of, text
+from irisgate.server.ui_providers import FORM_ERROR_STATUS, field_of, text
 
 NAME_REQUIRED = "'name' is required: a name for this key, e.g. the app or person that uses it"
 PROVIDERS_REQUIRED = "Tick at least one provider, or choose All providers"
@@ -36,8 +36,8 @@ NOTICES = {
 }
 # Allowed Models suggestions: the provider pages' lists, as provider/model, plus provider/*.
 SUGGESTIONS = [
-    *(f"{name}/*" for name in KNOWN_PROVIDERS),
-    *(f"{name}/{model}" for name, models in MODEL_SUGGESTIONS.items() for model in models),
+    *(f"{name}/*" for name in PROVIDERS),
+    *(f"{name}/{model}" for name, descriptor in PROVIDERS.items() for model in descriptor.models),
 ]
 
 
@@ -87,7 +87,7 @@ def form_context(
         "form": values or form_values(key),
         "errors": errors or {},
         "action": f"/virtual-keys/{key['id']}" if key else "/virtual-keys",
-        "providers": KNOWN_PROVIDERS,
+        "providers": labels(),
         "suggestions": SUGGESTIONS,
     }
 
@@ -159,7 +159,7 @@ async def render_keys(
     context = {
         "section": "virtual-keys",
         "keys": await service(request).list(),
-        "provider_names": KNOWN_PROVIDERS,
+        "provider_names": labels(),
         "notice": notice,
         "created": created,
         **(editor or form_context(None)),

@@ -18,9 +18,16 @@ faults, control (/__fake), settings, state, errors, context. Shared with the Run
 simulators.common (recording, control plane, settings patching, fault base, byte ranges, images).
 """
 
+from typing import Any
+
 from .app import RunwareSimulator
 from .faults import Fault
 from .settings import RunwareSimSettings
 from .state import RecordedRequest
 
-__all__ = ["Fault", "RecordedRequest", "RunwareSimSettings", "RunwareSimulator"]
+__all__ = ["Fault", "RecordedRequest", "RunwareSimSettings", "RunwareSimulator", "simulator_app"]
+
+
+def simulator_app(api_keys: set[str]) -> Any:
+    """The simulator `irisgate simulate` serves (the provider catalog names this factory)."""
+    return RunwareSimulator(RunwareSimSettings(api_keys=api_keys)).app

@@ -16,9 +16,17 @@ faults, media (output URLs and files), uploads, errors, settings. Shared with th
 simulators.common (recording, control plane, settings patching, fault registry, byte ranges, images).
 """
 
+from typing import Any
+
 from ..common.recording import RecordedRequest
 from .app import RunwaySimulator
 from .faults import RunwayFault
 from .settings import RunwaySimSettings
 
-__all__ = ["RecordedRequest", "RunwayFault", "RunwaySimSettings", "RunwaySimulator"]
+__all__ = ["RecordedRequest", "RunwayFault", "RunwaySimSettings", "RunwaySimulator", "simulator_app"]
+
+
+def simulator_app(api_keys: set[str]) -> Any:
+    """The simulator `irisgate simulate` serves (the provider catalog names this factory): it takes
+    input images from any URL, not only HTTPS ones, so that local files can be tried."""
+    return RunwaySimulator(RunwaySimSettings(api_keys=api_keys, https_only_inputs=False)).app

@@ -1,18 +1,21 @@
-"""Runware images: unified generation/edit requests → one `imageInference` task, and back.
+"""Runware: unified requests → the task objects it takes (pure functions; nothing is sent here).
 
-The mapping tables below are the contract of the Runware seed page
-(`shared/seeds/000_*.txt`, sections 1 and 2).
+The mapping tables are the contract of the Runware seed page (`shared/seeds/000_*.txt`): sections
+1 and 2 for `imageInference` (generation, and edits as image-to-image with a seed image and a
+mask), section 3 for `videoInference` (always async: model, prompt→positivePrompt,
+input_reference→the first frame image, negative_prompt, seed, size→width/height, default
+1920x1080, seconds→duration).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from irisgate.providers.runware.errors import UNIFIED_PARAM, runware_error
+from irisgate.providers.runware.errors import UNIFIED_PARAM
 from irisgate.random_ids import uuid4_text
-from irisgate.schemas.errors import GatewayError, invalid_request, unsupported_operation
-from irisgate.schemas.images import GeneratedImage, ImageEditRequest, ImageRequestBase, ImagesResult
+from irisgate.schemas.errors import invalid_request, unsupported_operation
+from irisgate.schemas.images import ImageEditRequest, ImageRequestBase
+from irisgate.schemas.videos import VideoCreateRequest
 
 # --- mapping tables -------------------------------------------------------------------------------
 
@@ -28,7 +31,6 @@ DIRECT_FIELDS = {
 }
 OUTPUT_TYPES = {"url": "URL", "b64_json": "base64Data"}
 OUTPUT_FORMATS = {"png": "PNG", "jpeg": "JPG", "jpg": "JPG", "webp": "WEBP"}
-OUTPUT_FORMAT_NAMES = {"PNG": "png", "JPG": "jpeg", "WEBP": "webp"}
 
 # for an edit, errors about the seed and mask images name the uploaded files
 EDIT_PARAM = {**UNIFIED_PARAM, "seedImage": "image", "maskImage": "mask"}
@@ -36,7 +38,11 @@ EDIT_PARAM = {**UNIFIED_PARAM, "seedImage": "image", "maskImage": "mask"}
 # envelope fields the gateway owns; extra params may not override them
 RESERVED_FIELDS = ("taskType", "taskUUID", "includeCost", "deliveryMethod")
 
-# --- request building -----------------------------------------------------------------------------
+DEFAULT_VIDEO_SIZE = (1920, 1080)
+# for a video, errors about its frame images name the input reference
+VIDEO_PARAM = {**UNIFIED_PARAM, "frameImages": "input_reference", "inputs.frameImages": "input_reference"}
+
+# --- images ---------------------------------------------------------------------------------------
 
 
 def build_image_task(request: ImageRequestBase, model: str) -> dict[str, Any]:
@@ -92,50 +98,39 @@ def build_edit_task(request: ImageEditRequest, model: str) -> dict[str, Any]:
     return task
 
 
-# --- response parsing -----------------------------------------------------------------------------
+# --- video ----------------------------------------------------------------------------------------
 
 
-def parse_image_results(
-    task: dict[str, Any], body: dict[str, Any], param_names: Mapping[str, str] = UNIFIED_PARAM
-) -> ImagesResult:
-    items = [item for item in body.get("data") or [] if isinstance(item, dict)]
-    items = [item for item in items if item.get("taskUUID", task["taskUUID"]) == task["taskUUID"]]
-    images: list[GeneratedImage] = []
-    cost = 0.0
-    has_cost = False
-    for item in items:
-        image = _image_from_item(item, task.get("outputType"))
-        if image is None:
-            continue
-        images.append(image)
-        if isinstance(item.get("cost"), int | float):
-            cost += float(item["cost"])
-            has_cost = True
-    if not images:
-        raise (
-            runware_error(200, body, param_names=param_names)
-            if body.get("errors")
-            else GatewayError(502, "Runware answered without any image", code="upstream_invalid_response")
+def build_video_task(request: VideoCreateRequest, model: str) -> dict[str, Any]:
+    if request.video_uri is not None:
+        raise invalid_request(
+            "Runware video models do not take 'video_uri'", "video_uri", code="unsupported_parameter"
         )
-    fmt = OUTPUT_FORMAT_NAMES.get(str(task.get("outputFormat", "JPG")).upper())
-    return ImagesResult(
-        images=images,
-        cost_usd=round(cost, 10) if has_cost else None,
-        output_format=fmt,
-        size=f"{task['width']}x{task['height']}" if "width" in task and "height" in task else None,
-    )
-
-
-def _image_from_item(item: dict[str, Any], output_type: str | None) -> GeneratedImage | None:
-    seed = item.get("seed") if isinstance(item.get("seed"), int) else None
-    image_id = item.get("imageUUID")
-    if item.get("imageBase64Data"):
-        return GeneratedImage(b64_json=item["imageBase64Data"], seed=seed, provider_id=image_id)
-    if item.get("imageDataURI"):
-        data_uri: str = item["imageDataURI"]
-        if output_type == "base64Data":
-            return GeneratedImage(b64_json=data_uri.partition(",")[2], seed=seed, provider_id=image_id)
-        return GeneratedImage(url=data_uri, seed=seed, provider_id=image_id)
-    if item.get("imageURL"):
-        return GeneratedImage(url=item["imageURL"], seed=seed, provider_id=image_id)
-    return None
+    if request.audio is not None:
+        raise invalid_request(
+            "'audio' is a Runway option; for Runware send the model's native fields as extra params",
+            "audio",
+            code="unsupported_parameter",
+        )
+    width, height = request.dimensions or DEFAULT_VIDEO_SIZE
+    task: dict[str, Any] = {
+        "taskType": "videoInference",
+        "taskUUID": uuid4_text(),
+        "deliveryMethod": "async",
+        "model": model,
+        "positivePrompt": request.prompt,
+        "width": width,
+        "height": height,
+        "includeCost": True,
+    }
+    if request.negative_prompt is not None:
+        task["negativePrompt"] = request.negative_prompt
+    if request.seed is not None:
+        task["seed"] = request.seed
+    if request.seconds_number is not None:
+        seconds = request.seconds_number
+        task["duration"] = int(seconds) if seconds.is_integer() else seconds
+    if request.input_reference is not None:
+        # the nested form: every Runware video model accepts it, the newest reject the flat one
+        task["inputs"] = {"frameImages": [{"image": request.input_reference.as_uri(), "frame": "first"}]}
+    return add_extras(task, request.extras)
