@@ -100,6 +100,9 @@ def forged_v2(provider: str, key_id: str, upstream: str) -> str:
 
 RUNWAY_KEY_ID = key_id_for("runway", "main")  # predictable: file keys have stable ids
 NEST = 10_000
+WIDE_1024 = "\uff11\uff10\uff12\uff14"  # full-width digits: str.isdigit() and re's \d take them
+WIDE_512 = "\uff15\uff11\uff12"
+ARABIC_512 = "\u0665\u0661\u0662"  # Arabic-Indic digits
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,30 @@ CASES = [
             video(input_reference=5)),
     Hostile("input_reference as {}", "POST", VIDEOS, 400, "input_reference", None, video(input_reference={})),
     Hostile("audio as 'maybe'", "POST", VIDEOS, 400, "audio", None, video(audio="maybe")),
+    # booleans and numeric text where a count belongs (pydantic's lax mode read true as 1, "1_0" as 10)
+    Hostile("n true", "POST", IMAGES, 400, "n", None, gen(n=True)),
+    Hostile("n '1_0'", "POST", IMAGES, 400, "n", None, gen(n="1_0")),
+    Hostile("n true in a form", "POST", EDITS, 400, "n", None, edit(n="true")),
+    Hostile("n '1_0' in a form", "POST", EDITS, 400, "n", None, edit(n="1_0")),
+    Hostile("full-width seed in a form", "POST", EDITS, 400, "seed", None, edit(seed=WIDE_512)),
+    Hostile("seed false", "POST", IMAGES, 400, "seed", None, gen(seed=False)),
+    Hostile("num_inference_steps true", "POST", IMAGES, 400, "num_inference_steps", None,
+            gen(num_inference_steps=True)),
+    Hostile("output_compression true", "POST", IMAGES, 400, "output_compression", None,
+            gen(output_compression=True)),
+    Hostile("partial_images true", "POST", IMAGES, 400, "partial_images", None, gen(partial_images=True)),
+    Hostile("frame_count true", "POST", IMAGES, 400, "frame_count", None, gen(frame_count=True)),
+    Hostile("frame_duration_ms true", "POST", IMAGES, 400, "frame_duration_ms", None,
+            gen(frame_duration_ms=True)),
+    Hostile("video seed true", "POST", VIDEOS, 400, "seed", None, video(seed=True)),
+    # digits that are not ASCII
+    Hostile("full-width size", "POST", IMAGES, 400, "size", None, gen(size=f"{WIDE_1024}x{WIDE_1024}")),
+    Hostile("Arabic-Indic size", "POST", IMAGES, 400, "size", None, gen(size=f"{ARABIC_512}x{ARABIC_512}")),
+    Hostile("full-width size in a form", "POST", EDITS, 400, "size", None, edit(size=f"{WIDE_512}x512")),
+    Hostile("full-width video size", "POST", VIDEOS, 400, "size", None, video(size=f"{WIDE_1024}x720")),
+    Hostile("size with an ideographic space", "POST", IMAGES, 400, "size", None, gen(size="512x512\u3000")),
+    Hostile("full-width seconds", "POST", VIDEOS, 400, "seconds", None, video(seconds=WIDE_512[0])),
+    Hostile("seconds '1_0'", "POST", VIDEOS, 400, "seconds", None, video(seconds="1_0")),
     # absurd sizes and counts
     Hostile("size 99999x99999", "POST", IMAGES, 400, "size", None, gen(size="99999x99999")),
     Hostile("size 0x0", "POST", IMAGES, 400, "size", None, gen(size="0x0")),
@@ -437,6 +464,16 @@ def test_the_served_document_is_the_fuzzed_one(media_gateway) -> None:
     served = httpx.get(media_gateway.url + "/openapi.json")
     assert served.status_code == 200
     assert served.json() == json.loads(json.dumps(openapi_document()))
+
+
+def test_the_document_offers_only_the_variant_that_is_served(media_gateway) -> None:
+    """`thumbnail` and `spritesheet` are planned, not served: the document must not offer them."""
+    document = httpx.get(media_gateway.url + "/openapi.json").json()
+    [variant] = document["paths"]["/v1/videos/{video_id}/content"]["get"]["parameters"]
+    assert variant["name"] == "variant" and variant["schema"] == {"enum": ["video"]}
+    for planned in ("thumbnail", "spritesheet"):
+        response = httpx.get(media_gateway.base_url + f"/videos/video_x/content?variant={planned}")
+        assert_clean_error(response, 400, "variant", "unsupported_variant")
 
 
 @pytest.fixture(scope="module")

@@ -108,8 +108,29 @@ def test_bad_edit_uploads(gateway, runware_sim):
 def test_unknown_routes_and_methods_are_json(gateway):
     assert_error(httpx.get(gateway.url + "/v1/nope"), 404, None, "not_found")
     response = httpx.get(gateway.base_url + "/images/generations")
-    assert response.status_code == 405
-    assert response.json()["error"]["message"]
+    assert_error(response, 405, None, "method_not_allowed")
+    assert response.headers["allow"] == "POST"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("GET", "/v1/images/generations", "POST"),
+        ("POST", "/health", "GET, HEAD"),
+        ("PUT", "/v1/videos", "GET, HEAD, POST"),  # two routes, one path: both are named
+        ("POST", "/v1/videos/video_x", "DELETE, GET, HEAD"),
+        ("DELETE", "/api/providers", "GET, HEAD, POST"),
+        ("PATCH", "/api/virtual-keys/abc", "DELETE, GET, HEAD, PUT"),
+        ("PUT", "/login", "GET, HEAD, POST"),
+        ("GET", "/logout", "POST"),
+        ("POST", "/static/app.js", "GET, HEAD"),  # the static files' own 405
+    ],
+)
+def test_405_names_every_allowed_method(gateway, method, path, allow):
+    response = httpx.request(method, gateway.url + path)
+    error = assert_error(response, 405, None)
+    assert response.headers["allow"] == allow
+    assert method in error["message"]
 
 
 def test_upstream_validation_error_keeps_message_and_parameter(gateway, runware_sim):

@@ -34,7 +34,7 @@ from irisgate.store import (
 )
 from irisgate.store.request_logs import request_logs_query
 from irisgate.store.store import alembic_config
-from irisgate.store.tables import metadata, provider_keys, providers
+from irisgate.store.tables import metadata, provider_keys, providers, revoked_sessions
 
 PG_URL = os.environ.get("IRISGATE_TEST_POSTGRES_URL")
 LITERAL = "lit-SECRET-do-not-store-0123456789"
@@ -148,9 +148,16 @@ async def test_migrate_creates_tables_and_is_idempotent(store_url: str) -> None:
             version = (
                 await conn.execute(sa.text("SELECT version_num FROM irisgate_alembic_version"))
             ).scalar()
-        expected = {"providers", "provider_keys", "request_logs", "video_jobs", "irisgate_alembic_version"}
+        expected = {
+            "providers",
+            "provider_keys",
+            "request_logs",
+            "video_jobs",
+            "revoked_sessions",
+            "irisgate_alembic_version",
+        }
         assert expected <= tables
-        assert version == ScriptDirectory.from_config(alembic_config()).get_current_head() == "0001"
+        assert version == ScriptDirectory.from_config(alembic_config()).get_current_head() == "0002"
     finally:
         await store.close()
     reopened = await Store.open(store_url)  # a restart migrates again without complaint
@@ -593,3 +600,40 @@ async def test_the_database_file_is_private(tmp_path: Path) -> None:
         await store.close()
     for path in (tmp_path / "data").iterdir():  # the database, its -wal and -shm
         assert path.stat().st_mode & 0o777 == 0o600, path
+
+
+# -- revoked dashboard sessions ---------------------------------------------------------------------
+
+
+async def test_revoked_sessions_are_seen_and_expired_ones_pruned(store: Store) -> None:
+    now = datetime.now(UTC)
+    assert await store.session_revoked("nonce-a") is False
+    await store.revoke_session("nonce-old", now - timedelta(seconds=1))  # its session is over already
+    await store.revoke_session("nonce-a", now + timedelta(hours=12))
+    await store.revoke_session("nonce-a", now + timedelta(hours=12))  # signed out twice: no error
+    assert await store.session_revoked("nonce-a") is True
+    assert await store.session_revoked("nonce-b") is False
+    await store.revoke_session("nonce-b", now + timedelta(hours=1))  # each sign-out prunes expired rows
+    async with store.reading() as conn:
+        rows = (await conn.execute(sa.select(revoked_sessions.c.nonce))).scalars().all()
+    assert sorted(rows) == ["nonce-a", "nonce-b"]
+
+
+async def test_a_store_of_revision_0001_gains_the_revoked_sessions_table(store_url: str) -> None:
+    def upgrade_to_0001(connection: sa.Connection) -> None:
+        from alembic import command
+
+        command.upgrade(alembic_config(connection), "0001")
+
+    store = await Store.open(store_url)
+    try:
+        async with store.transaction() as conn:
+            await conn.run_sync(upgrade_to_0001)
+        async with store.engine.connect() as conn:
+            tables = await conn.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
+        assert "video_jobs" in tables and "revoked_sessions" not in tables  # irisgate 0.1.0's schema
+        await store.migrate()
+        await store.revoke_session("nonce", datetime.now(UTC) + timedelta(hours=1))
+        assert await store.session_revoked("nonce") is True
+    finally:
+        await store.close()

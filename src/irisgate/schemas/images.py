@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field, StrictBool
 
-from irisgate.schemas.requests import GenerationRequest
+from irisgate.schemas.requests import GenerationRequest, Integer
 
 MAX_IMAGES = 20
 MAX_SEED = 2**63 - 1  # the widest seed a provider takes (Runware: int64); larger ones cannot be sent
@@ -35,9 +35,9 @@ OPENAI_ONLY_OPTIONS = (
 class ImageRequestBase(GenerationRequest):
     """Fields shared by generation and edit."""
 
-    num_inference_steps: int | None = Field(default=None, ge=1, le=100)
-    seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
-    n: int | None = Field(default=None, ge=1, le=MAX_IMAGES)
+    num_inference_steps: Integer = Field(default=None, ge=1, le=100)
+    seed: Integer = Field(default=None, ge=0, le=MAX_SEED)
+    n: Integer = Field(default=None, ge=1, le=MAX_IMAGES)
     response_format: Literal["url", "b64_json"] | None = None
     output_format: Literal["png", "jpeg", "jpg", "webp"] | None = None
     stream: StrictBool | None = None
@@ -49,12 +49,12 @@ class ImageRequestBase(GenerationRequest):
     background: str | None = None
     moderation: str | None = None
     style: str | None = None
-    output_compression: int | None = Field(default=None, ge=0, le=100)
-    partial_images: int | None = Field(default=None, ge=0, le=3)
+    output_compression: Integer = Field(default=None, ge=0, le=100)
+    partial_images: Integer = Field(default=None, ge=0, le=3)
     input_fidelity: str | None = None
     complexity: str | None = None
-    frame_count: int | None = Field(default=None, ge=1, le=MAX_INT32)
-    frame_duration_ms: int | None = Field(default=None, ge=1, le=MAX_INT32)
+    frame_count: Integer = Field(default=None, ge=1, le=MAX_INT32)
+    frame_duration_ms: Integer = Field(default=None, ge=1, le=MAX_INT32)
     svg: dict[str, Any] | None = None
 
     def openai_only_options(self) -> list[str]:

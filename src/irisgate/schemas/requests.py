@@ -9,20 +9,38 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
-SIZE_PATTERN = re.compile(r"^\s*(\d{1,5})\s*[xX]\s*(\d{1,5})\s*$")
+# ASCII only (re.ASCII): a Unicode `\d` would take full-width digits (U+FF10..U+FF19) and `\s`
+# exotic spaces, which no provider reads.
+SIZE_PATTERN = re.compile(r"^\s*(\d{1,5})\s*[xX]\s*(\d{1,5})\s*$", re.ASCII)
+AUTO_PATTERN = re.compile(r"^\s*auto\s*$", re.ASCII | re.IGNORECASE)
 MAX_SIDE = 16384
 MIN_SIDE = 64  # below every provider's minimum: "1x1" is refused here, not upstream
 MAX_FALLBACKS = 10
+INTEGER_TEXT = re.compile(r"\s*[+-]?[0-9]+\s*", re.ASCII)
+
+
+def _integer(value: Any) -> Any:
+    """Guard pydantic's lax int: it reads `true` as 1 and the text "1_0" as 10 (int()'s rules, which also
+    take full-width digits). Text stays welcome when it is ASCII digits: multipart forms send numbers so."""
+    if isinstance(value, bool):
+        raise ValueError("expected an integer, not a boolean")
+    if isinstance(value, str) and not INTEGER_TEXT.fullmatch(value):
+        raise ValueError(f"expected an integer, got {value!r}")
+    return value
+
+
+# An optional integer field of a request (counts, seeds); give it bounds with Field(ge=…, le=…).
+Integer = Annotated[int | None, BeforeValidator(_integer)]
 
 
 @functools.lru_cache(maxsize=256)  # validated, then read again for the wire request: a handful of sizes
 def parse_size(size: str) -> tuple[int, int] | None:
     """`"1024x768"` → (1024, 768); `"auto"` → None (the provider's default). Raises ValueError otherwise."""
-    if size.strip().lower() == "auto":
+    if AUTO_PATTERN.match(size):
         return None
     match = SIZE_PATTERN.match(size)
     if not match:

@@ -7,17 +7,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
 from irisgate.schemas.images import UploadedImage
-from irisgate.schemas.requests import GenerationRequest
+from irisgate.schemas.requests import GenerationRequest, Integer
 
 VideoStatus = Literal["queued", "in_progress", "completed", "failed"]
 TERMINAL_STATUSES = ("completed", "failed")
 MAX_SECONDS = 600
+SECONDS_PATTERN = re.compile(r"[0-9]+(\.[0-9]+)?|\.[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ class ImageReference:
 
 class VideoCreateRequest(GenerationRequest):
     seconds: str | None = None
-    seed: int | None = Field(default=None, ge=0, le=4294967295)
+    seed: Integer = Field(default=None, ge=0, le=4294967295)
     audio: bool | None = None
     video_uri: str | None = Field(default=None, min_length=1)
     input_reference: ImageReference | None = None
@@ -46,10 +48,11 @@ class VideoCreateRequest(GenerationRequest):
         if isinstance(value, int | float):
             value = str(value)
         if isinstance(value, str):
-            try:
-                number = float(value)
-            except ValueError:
-                raise ValueError(f'expected a number of seconds such as "4", got {value!r}') from None
+            # ASCII digits only: float() would also read full-width digits, "1_0" and "1e1", and the
+            # text travels on to the job record and the provider.
+            if not SECONDS_PATTERN.fullmatch(value.strip()):
+                raise ValueError(f'expected a number of seconds such as "4", got {value!r}')
+            number = float(value)
             if not 0 < number <= MAX_SECONDS:
                 raise ValueError(f"must be between 0 and {MAX_SECONDS} seconds, got {value!r}")
             return value.strip()

@@ -14,7 +14,7 @@ from irisgate.jobs.ids import is_video_id, not_found
 from irisgate.schemas.errors import GatewayError, invalid_request
 from irisgate.server.admin_guard import admin_only, auth_of, session_of
 from irisgate.server.forms import int_param, read_json_object
-from irisgate.server.responses import json_response
+from irisgate.server.responses import error_response, json_response
 from irisgate.server.videos import video_object
 from irisgate.store import RequestLogRecord, VideoJobRecord
 
@@ -132,7 +132,10 @@ async def get_log(request: Request) -> Response:
 
 async def session_info(request: Request) -> Response:
     """Whether the caller is signed in, and the CSRF token of its session (for the dashboard's scripts)."""
-    nonce = session_of(request)
+    try:
+        nonce = await session_of(request)
+    except GatewayError as error:  # the store cannot say whether the session was signed out
+        return error_response(error)
     if nonce is None:
         return json_response({"signed_in": False}, 401)
     return json_response({"signed_in": True, "csrf_token": auth_of(request).csrf_token(nonce)})

@@ -1,8 +1,11 @@
 """Who may use `/api` and the dashboard: the admin token (Bearer) or a signed session cookie.
 
-With a session, every request that changes something must carry its CSRF token
-(`X-CSRF-Token` header or `csrf_token` form field). Failures are 401 (not signed in)
-or 403 (bad CSRF token), in the usual error shape.
+A session cookie counts only if its signature checks out and it was not signed out: sign-out records
+the session's nonce in the store (`revoked_sessions`), read here for every cookie, so a signed-out
+cookie is refused by every worker and instance. With a session, every request that changes something
+must carry its CSRF token (`X-CSRF-Token` header or `csrf_token` form field). Failures are 401 (not
+signed in) or 403 (bad CSRF token), in the usual error shape; wrong admin tokens are slowed per client
+address (`admin/throttle.py`: 429 `too_many_attempts` with `Retry-After`).
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
-from irisgate.admin.auth import CSRF_HEADER, SESSION_COOKIE, AdminAuth
+from irisgate.admin.auth import CSRF_HEADER, SESSION_COOKIE, AdminAuth, Session
+from irisgate.admin.throttle import AuthThrottle
 from irisgate.clients import Client
 from irisgate.schemas.errors import GatewayError
 from irisgate.server.responses import error_response
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+_NO_SESSION = Session("", 0)  # what `session_of` remembers of a request without a live session
 
 
 @dataclass(frozen=True)
@@ -31,16 +36,48 @@ def auth_of(request: Request) -> AdminAuth:
     return request.app.state.gateway.admin_auth
 
 
-def session_of(request: Request) -> str | None:
-    return auth_of(request).session_nonce(request.cookies.get(SESSION_COOKIE))
+def throttle_of(request: Request) -> AuthThrottle:
+    return request.app.state.gateway.auth_throttle
 
 
-def authenticate(request: Request, form_csrf: str | None = None) -> Principal:
+def client_address(request: Request) -> str:
+    """The address failures are counted against: the peer, or the client a trusted proxy names
+    (uvicorn's `--forwarded-allow-ips`)."""
+    return request.client.host if request.client else "unknown"
+
+
+async def live_session(request: Request) -> Session | None:
+    """The request's session if its cookie is genuine, unexpired and not signed out. The store is
+    asked once per request (a page and its form check share the answer); a store that cannot be
+    read raises `StoreUnavailable` (503): a session that may have been signed out is not accepted."""
+    known = getattr(request.state, "irisgate_session", None)
+    if known is None:
+        session = auth_of(request).session(request.cookies.get(SESSION_COOKIE))
+        if session is not None and await request.app.state.gateway.store.session_revoked(session.nonce):
+            session = None
+        known = request.state.irisgate_session = session or _NO_SESSION
+    return None if known is _NO_SESSION else known
+
+
+async def session_of(request: Request) -> str | None:
+    """The nonce of the request's live session, if it has one."""
+    session = await live_session(request)
+    return session.nonce if session else None
+
+
+async def authenticate(request: Request, form_csrf: str | None = None) -> Principal:
     auth = auth_of(request)
-    if auth.bearer_ok(request.headers.get("authorization")):
-        return Principal("token")
-    nonce = session_of(request)
+    authorization = request.headers.get("authorization")
+    throttle, address = throttle_of(request), client_address(request)
+    if authorization:  # an admin token attempt: refused unchecked while its address must wait
+        throttle.check(address)
+        if auth.bearer_ok(authorization):
+            throttle.succeeded(address)
+            return Principal("token")
+    nonce = await session_of(request)
     if nonce is None:
+        if authorization:
+            throttle.failed(address)
         raise GatewayError(
             401,
             "Admin authentication required: send Authorization: Bearer <admin token>, or sign in at /login",
@@ -58,7 +95,7 @@ def authenticate(request: Request, form_csrf: str | None = None) -> Principal:
 def admin_only(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         try:
-            authenticate(request)
+            await authenticate(request)
             return await handler(request)
         except GatewayError as error:
             return error_response(error)
@@ -67,7 +104,7 @@ def admin_only(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[R
     return endpoint
 
 
-def v1_client(request: Request) -> Client | None:
+async def v1_client(request: Request) -> Client | None:
     """Who calls /v1: a virtual key's client, or None for the admin (admin token, or the dashboard's
     session with its CSRF token on changes) and for everyone while no virtual key exists."""
     gateway = request.app.state.gateway
@@ -76,7 +113,7 @@ def v1_client(request: Request) -> Client | None:
     authorization = request.headers.get("authorization")
     if auth_of(request).bearer_ok(authorization):
         return None
-    if gateway.clients.required and not authorization and session_of(request) is not None:
-        authenticate(request)  # the dashboard's session: CSRF-checked like /api
+    if not authorization and SESSION_COOKIE in request.cookies and await session_of(request) is not None:
+        await authenticate(request)  # the dashboard's session: CSRF-checked like /api
         return None
     return gateway.clients.authenticate(authorization)

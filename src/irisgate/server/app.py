@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
 
 from irisgate import __version__, metrics
 from irisgate.config import load_config
@@ -41,16 +41,28 @@ async def metrics_endpoint(request: Request) -> Response:
     return Response(await metrics.exposition(), media_type=metrics.CONTENT_TYPE)
 
 
+def allowed_methods(request: Request) -> str:
+    """The methods the routes of this path answer, all of them: Starlette's 405 names only those of
+    the first route that matched the path, and a path often has one route per method."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    messages = {
-        404: f"No route for {request.method} {request.url.path}",
-        405: f"Method {request.method} not allowed",
-    }
-    message = messages.get(exc.status_code, str(exc.detail))
-    return error_response(
-        GatewayError(exc.status_code, message, code="not_found" if exc.status_code == 404 else None)
-    )
+    headers = {name.lower(): value for name, value in (exc.headers or {}).items()}
+    message = str(exc.detail)
+    code = None
+    if exc.status_code == 404:
+        message, code = f"No route for {request.method} {request.url.path}", "not_found"
+    elif exc.status_code == 405:
+        headers["allow"] = allowed_methods(request) or headers.get("allow", "")
+        message = f"Method {request.method} not allowed here; allowed: {headers['allow']}"
+        code = "method_not_allowed"
+    return error_response(GatewayError(exc.status_code, message, code=code, headers=headers))
 
 
 async def unhandled_error(request: Request, exc: Exception) -> Response:

@@ -16,6 +16,7 @@ from irisgate import metrics
 from irisgate.admin.auth import AdminAuth, resolve_admin_token
 from irisgate.admin.crypto import SecretBox
 from irisgate.admin.service import AdminService
+from irisgate.admin.throttle import AuthThrottle
 from irisgate.admin.virtual_keys import VirtualKeys
 from irisgate.clients import ClientAuth
 from irisgate.config import GatewayConfig
@@ -72,6 +73,7 @@ class Gateway:
         self.admin: AdminService
         self.virtual_keys: VirtualKeys
         self.admin_auth = AdminAuth(resolve_admin_token(settings.config, settings.app_dir)[0])
+        self.auth_throttle = AuthThrottle()  # failed admin tokens, per client address, in this process
         self.router: Router
         self.dispatcher: Dispatcher
         self.request_log: RequestLogWriter

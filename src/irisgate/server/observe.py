@@ -91,7 +91,7 @@ def observed(route_name: str) -> Callable[[Handler], Callable[[Request], Awaitab
             ctx = CallContext(request_id=request_ids.next())
             error: GatewayError | None = None
             try:
-                ctx.client = v1_client(request)
+                ctx.client = await v1_client(request)
                 response = await handler(request, ctx)
             except GatewayError as exc:
                 error = exc

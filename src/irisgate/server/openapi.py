@@ -280,9 +280,9 @@ def openapi_document() -> dict[str, Any]:
                 {**responses({"description": "The video", "content": {"video/mp4": {"schema": BINARY}}},
                               416, *JOB),
                  "206": {"description": "Part of the video", "content": {"video/mp4": {"schema": BINARY}}}},
-                parameters=[{"name": "variant", "in": "query",
-                             "schema": {"enum": ["video", "thumbnail", "spritesheet"]},
-                             "description": "Only `video` is available; the others answer 400"}]),
+                parameters=[{"name": "variant", "in": "query", "schema": {"enum": ["video"]},
+                             "description": "Only `video` for now (OpenAI's `thumbnail` and `spritesheet` "
+                                            "are planned; today they answer 400)"}]),
         },
         "/v1/videos/{video_id}/remix": {
             "parameters": [VIDEO_ID],

@@ -1,8 +1,10 @@
 """The web dashboard's shell: Jinja2 rendering, sign-in with the admin token, the page guard, static files.
 
 Pages live in `ui_providers`, `ui_keys`, `ui_videos`, `ui_logs`, `ui_playground` (listed in `ui_site`).
-Each uses `page` (a valid session cookie, else a 303 to `/login?next=…`) and, for a POST, `checked_form`
-(the session's CSRF token, from the form field or htmx's `X-CSRF-Token` header).
+Each uses `page` (a live session cookie, else a 303 to `/login?next=…`) and, for a POST, `checked_form`
+(the session's CSRF token, from the form field or htmx's `X-CSRF-Token` header). Signing out revokes the
+session in the store, so its cookie is refused everywhere afterwards; failed sign-ins are slowed per
+client address (`admin/throttle.py`).
 Templates are autoescaped; they only ever see the redacted views of keys (`irisgate.admin.views`).
 """
 
@@ -23,8 +25,16 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from irisgate.admin.auth import SESSION_COOKIE, SESSION_SECONDS
+from irisgate.admin.throttle import TooManyAttempts
 from irisgate.schemas.errors import GatewayError
-from irisgate.server.admin_guard import auth_of, authenticate, session_of
+from irisgate.server.admin_guard import (
+    auth_of,
+    authenticate,
+    client_address,
+    live_session,
+    session_of,
+    throttle_of,
+)
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -145,7 +155,10 @@ def page(handler: Handler) -> Handler:
     """Serve `handler` to a signed-in browser; others go to the login form (303)."""
 
     async def endpoint(request: Request) -> Response:
-        nonce = session_of(request)
+        try:
+            nonce = await session_of(request)
+        except GatewayError as error:  # the store cannot say whether the session was signed out
+            return error_page(request, error)
         if nonce is None:
             if is_htmx(request):  # a fragment request: make htmx load the login page itself
                 return Response(status_code=401, headers={"hx-redirect": login_url(request)})
@@ -164,7 +177,7 @@ async def checked_form(request: Request) -> FormData:
     """The posted form, once its CSRF token (field `csrf_token` or header `X-CSRF-Token`) checks out."""
     form = await request.form()
     token = form.get("csrf_token")
-    authenticate(request, form_csrf=token if isinstance(token, str) else None)
+    await authenticate(request, form_csrf=token if isinstance(token, str) else None)
     return form
 
 
@@ -202,14 +215,36 @@ def signed_in_redirect(request: Request, target: str) -> Response:
     return response
 
 
-def login_form(request: Request, target: str, error: str | None = None, status: int = 200) -> Response:
+def login_form(
+    request: Request,
+    target: str,
+    error: str | None = None,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
     return render(
         request,
         "login.html",
         {"next": safe_next(target), "error": error},
         status=status,
-        headers={"referrer-policy": "no-referrer"},
+        headers={"referrer-policy": "no-referrer", **(headers or {})},
     )
+
+
+def try_token(request: Request, target: str, token: str) -> Response:
+    """Sign in with `token`, unless this address must wait after failed tries (then the token is not
+    even compared: 429 with `Retry-After`); a wrong token counts against the address."""
+    throttle, address = throttle_of(request), client_address(request)
+    try:
+        throttle.check(address)
+    except TooManyAttempts as waiting:
+        message = f"Too many failed sign-ins from your address. Wait {waiting.wait} s, then try again."
+        return login_form(request, target, message, 429, waiting.headers)
+    if not auth_of(request).token_ok(token.strip()):
+        throttle.failed(address)
+        return login_form(request, target, "That admin token is not valid.", 401)
+    throttle.succeeded(address)
+    return signed_in_redirect(request, target)
 
 
 async def login(request: Request) -> Response:
@@ -217,11 +252,12 @@ async def login(request: Request) -> Response:
     target = request.query_params.get("next") or "/"
     token = request.query_params.get("token")
     if token is not None:
-        if auth_of(request).token_ok(token.strip()):
-            return signed_in_redirect(request, target)
-        return login_form(request, target, "That admin token is not valid.", 401)
-    if session_of(request) is not None:
-        return see_other(safe_next(target))
+        return try_token(request, target, token)
+    try:
+        if await session_of(request) is not None:
+            return see_other(safe_next(target))
+    except GatewayError:
+        pass  # the store cannot say whether the session was signed out: offer the form
     return login_form(request, target)
 
 
@@ -231,14 +267,19 @@ async def login_submit(request: Request) -> Response:
     target = target if isinstance(target, str) else "/"
     if not isinstance(token, str) or not token.strip():
         return login_form(request, target, "Enter the admin token.", 401)
-    if not auth_of(request).token_ok(token.strip()):
-        return login_form(request, target, "That admin token is not valid.", 401)
-    return signed_in_redirect(request, target)
+    return try_token(request, target, token)
 
 
 @page
 async def logout(request: Request) -> Response:
+    """End the session here and on every instance: its nonce is revoked in the store until the cookie
+    would have expired. If the store cannot record it, the 503 page says so and the session lives on."""
     await checked_form(request)
+    session = await live_session(request)
+    if session is None:  # `page` let it in, so this does not happen; but never revoke nothing
+        return see_other("/login")
+    expires_at = datetime.fromtimestamp(session.expires, UTC)
+    await request.app.state.gateway.store.revoke_session(session.nonce, expires_at)
     response = see_other("/login")
     response.delete_cookie(
         SESSION_COOKIE, path="/", secure=cookie_is_secure(request), httponly=True, samesite="strict"

@@ -29,6 +29,7 @@ NETWORK_FIELDS = (
     "retry_backoff_max",
 )
 NOTICES = {"network": "Network configuration saved.", "key": "Key saved.", "deleted": "Key deleted."}
+DECIMAL = re.compile(r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 FORM_ERROR_STATUS = 422  # what htmx swaps in (see the htmx-config meta in base.html)
 
 
@@ -149,13 +150,13 @@ async def save_network(request: Request) -> Response:
 
 
 def _number_or_text(value: str) -> Any:
-    """Numbers as numbers (the parser wants them typed); anything else as typed, e.g. '500ms'."""
-    if re.fullmatch(r"\d+", value):
+    """Numbers as numbers (the parser wants them typed); anything else as typed, e.g. '500ms'. ASCII
+    digits only: `\\d` and float() would also read full-width ones."""
+    if re.fullmatch(r"[0-9]+", value):
         return int(value)
-    try:
-        number = float(value)
-    except ValueError:
+    if not DECIMAL.fullmatch(value):
         return value
+    number = float(value)
     return number if math.isfinite(number) else value
 
 

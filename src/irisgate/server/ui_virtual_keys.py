@@ -119,7 +119,7 @@ def key_body(form: FormData) -> tuple[dict[str, Any], dict[str, Any], dict[str, 
             errors["allowed_models"] = MODEL_RULE.format(wrong)
     rpm_limit: int | None = None
     if rpm_text:
-        if re.fullmatch(r"\d+", rpm_text) and 1 <= int(rpm_text) <= MAX_RPM:
+        if re.fullmatch(r"[0-9]+", rpm_text) and 1 <= int(rpm_text) <= MAX_RPM:  # ASCII digits only
             rpm_limit = int(rpm_text)
         else:
             errors["rpm_limit"] = RPM_RULE

@@ -11,6 +11,7 @@ import dataclasses
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +36,14 @@ from irisgate.store.records import (
 )
 from irisgate.store.request_logs import log_values, request_logs_query
 from irisgate.store.sync import sync_providers
-from irisgate.store.tables import provider_keys, providers, request_logs, video_jobs, virtual_keys
+from irisgate.store.tables import (
+    provider_keys,
+    providers,
+    request_logs,
+    revoked_sessions,
+    video_jobs,
+    virtual_keys,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -208,6 +216,24 @@ class Store:
             result = await conn.execute(sa.delete(virtual_keys).where(virtual_keys.c.id == key_id))
             await admin_rows.bump_version(conn)
         return bool(result.rowcount)
+
+    # -- dashboard sessions ------------------------------------------------------------------------
+
+    async def revoke_session(self, nonce: str, expires_at: datetime) -> None:
+        """Refuse the session with this nonce from now on, on every instance sharing the store, and
+        forget the revocations of sessions that have expired anyway (their cookies are refused by then)."""
+        try:
+            async with self.transaction() as conn:
+                expired = revoked_sessions.c.expires_at < utc_now()
+                await conn.execute(sa.delete(revoked_sessions).where(expired))
+                await conn.execute(sa.insert(revoked_sessions).values(nonce=nonce, expires_at=expires_at))
+        except sa.exc.IntegrityError:
+            pass  # two sign-outs of one session at once: the other one recorded it
+
+    async def session_revoked(self, nonce: str) -> bool:
+        async with self.reading() as conn:
+            query = sa.select(revoked_sessions.c.nonce).where(revoked_sessions.c.nonce == nonce)
+            return (await conn.execute(query)).first() is not None
 
     # -- video jobs --------------------------------------------------------------------------------
 

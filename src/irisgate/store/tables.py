@@ -164,3 +164,13 @@ virtual_keys = sa.Table(
     sa.Column("created_at", UTCDateTime(), nullable=False),
     sa.Column("updated_at", UTCDateTime(), nullable=False),
 )
+
+# Dashboard sessions signed out before they expired. A session cookie is stateless (admin/auth.py), so
+# sign-out writes its nonce here, where every worker and instance sharing the store looks it up. A row
+# is useless once its session has expired (the cookie's signed expiry refuses it), so those are pruned.
+revoked_sessions = sa.Table(
+    "revoked_sessions",
+    metadata,
+    sa.Column("nonce", sa.String(), primary_key=True),
+    sa.Column("expires_at", UTCDateTime(), nullable=False),
+)
