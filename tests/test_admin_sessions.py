@@ -144,6 +144,28 @@ def test_wrong_admin_bearer_tokens_are_slowed_per_address(make_gateway):
     assert sessionless.status_code == 401  # no token at all is not an attempt: refused, not slowed
 
 
+def test_wrong_bearer_tokens_on_v1_are_slowed_too(make_gateway):
+    """Once virtual keys exist, /v1 takes the admin token as a bearer as well: guessing it there is
+    slowed as on /api."""
+    gateway = make_gateway({})
+    token = admin_token(gateway)
+    virtual_key = api_post(gateway, token, "/api/virtual-keys", {"name": "app"}).json()["key"]
+
+    def videos(bearer: str) -> httpx.Response:
+        return httpx.get(gateway.base_url + "/videos", headers={"Authorization": f"Bearer {bearer}"})
+
+    assert videos(virtual_key).status_code == 200
+    for _ in range(5):
+        assert videos("wrong").status_code == 401
+    assert_too_many(videos(token))  # not even compared while the address waits
+    assert_too_many(videos(virtual_key))
+    assert_too_many(api(gateway, token))  # one count per address, /api and /v1 alike
+
+
+def api_post(gateway: Any, token: str, path: str, body: dict[str, Any]) -> httpx.Response:
+    return httpx.post(gateway.url + path, json=body, headers={"Authorization": f"Bearer {token}"})
+
+
 def test_a_success_resets_the_count(make_gateway):
     gateway = make_gateway({})
     token = admin_token(gateway)

@@ -279,6 +279,8 @@ CASES = [
     Hostile("limit=-1", "GET", "/v1/videos?limit=-1", 400, "limit"),
     Hostile("limit=1e9", "GET", "/v1/videos?limit=1e9", 400, "limit"),
     Hostile("limit=10**30", "GET", "/v1/videos?limit=" + "9" * 30, 400, "limit"),
+    Hostile("limit in full-width digits", "GET", "/v1/videos?limit=%EF%BC%91%EF%BC%90", 400, "limit"),
+    Hostile("limit=1_0", "GET", "/v1/videos?limit=1_0", 400, "limit"),
     Hostile("order=;drop", "GET", "/v1/videos?order=;drop", 400, "order"),
     Hostile("after=%00", "GET", "/v1/videos?after=video_%00", 404, ANY, "video_not_found"),
     Hostile("variant=../../etc", "GET", "/v1/videos/nope/content?variant=../../etc", 400, "variant"),

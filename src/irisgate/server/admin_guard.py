@@ -111,9 +111,23 @@ async def v1_client(request: Request) -> Client | None:
     if not gateway.clients.required:
         return None  # no virtual key exists: /v1 is open, admin or not
     authorization = request.headers.get("authorization")
+    if not authorization:
+        if SESSION_COOKIE in request.cookies and await session_of(request) is not None:
+            await authenticate(request)  # the dashboard's session: CSRF-checked like /api
+            return None
+        return gateway.clients.authenticate(authorization)
+    # A bearer may be the admin token too: wrong ones are slowed here as on /api, or /v1 would be
+    # the place to guess a hand-chosen admin token.
+    throttle, address = throttle_of(request), client_address(request)
+    throttle.check(address)
     if auth_of(request).bearer_ok(authorization):
+        throttle.succeeded(address)
         return None
-    if not authorization and SESSION_COOKIE in request.cookies and await session_of(request) is not None:
-        await authenticate(request)  # the dashboard's session: CSRF-checked like /api
-        return None
-    return gateway.clients.authenticate(authorization)
+    try:
+        client = gateway.clients.authenticate(authorization)
+    except GatewayError as error:
+        if error.status == 401:
+            throttle.failed(address)
+        raise
+    throttle.succeeded(address)
+    return client

@@ -21,6 +21,7 @@ from irisgate.schemas.errors import GatewayError, invalid_request
 from irisgate.schemas.validation import MAX_NESTING
 
 KEY_PATTERN = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
+INTEGER_PATTERN = re.compile(r"-?[0-9]+")
 NUMBER_PATTERN = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$")
 MAX_FORM_FILES = 20
 MAX_FORM_FIELDS = 200
@@ -165,10 +166,9 @@ def int_param(raw: str | None, name: str, default: int | None, low: int, high: i
     """An integer query parameter within [low, high]; a 400 naming it otherwise."""
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise invalid_request(f"'{name}' must be an integer, got {raw!r}", name) from None
+    if INTEGER_PATTERN.fullmatch(raw) is None:  # int() also takes "1_0" and full-width digits
+        raise invalid_request(f"'{name}' must be an integer, got {raw!r}", name)
+    value = int(raw)
     if not low <= value <= high:
         raise invalid_request(f"'{name}' must be between {low} and {high}, got {value}", name)
     return value
