@@ -147,8 +147,8 @@ CASES = [
     Hostile("edit as JSON", "POST", EDITS, 415, None, "invalid_content_type", gen()),
     Hostile("edit without content type", "POST", EDITS, 400, None, "invalid_content_type",
             {"content": b"x"}),
-    Hostile("generation as multipart", "POST", IMAGES, 400, None, "invalid_json", edit()),
-    Hostile("video as urlencoded form", "POST", VIDEOS, 400, None, "invalid_json",
+    Hostile("generation as multipart", "POST", IMAGES, 415, "Content-Type", "unsupported_media_type", edit()),
+    Hostile("video as urlencoded form", "POST", VIDEOS, 415, "Content-Type", "unsupported_media_type",
             {"data": {"model": VIDEO_MODEL, "prompt": "a dog"}}),
     # wrong types
     Hostile("n as 'two'", "POST", IMAGES, 400, "n", None, gen(n="two")),
@@ -338,7 +338,7 @@ def raw_request(url: str, head: bytes, body: Iterable[bytes] = (), timeout: floa
 
 
 def request_head(method: str, path: str, *headers: str) -> bytes:
-    lines = [f"{method} {path} HTTP/1.1", "Host: irisgate", "Connection: close", *headers]
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close", *headers]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
@@ -445,7 +445,7 @@ def test_broken_framing_is_400_from_the_server(media_gateway):
     """Framing the HTTP parser itself refuses: a bad Content-Length, a chunk size that is not hex."""
     status, _ = raw_request(media_gateway.url, request_head("POST", IMAGES, "Content-Length: abc"))
     assert status == 400
-    head = request_head("POST", IMAGES, "Transfer-Encoding: chunked")
+    head = request_head("POST", IMAGES, "Transfer-Encoding: chunked", "Content-Type: application/json")
     status, _ = raw_request(media_gateway.url, head, [b"zz\r\nabc\r\n0\r\n\r\n"])
     assert status == 400
 

@@ -27,6 +27,9 @@ def assert_error(response: httpx.Response, status: int, param: str | None, code:
     return error
 
 
+JSON = {"content-type": "application/json"}
+
+
 def test_malformed_json(gateway, runware_sim):
     response = httpx.post(
         gateway.base_url + "/images/generations",
@@ -35,7 +38,16 @@ def test_malformed_json(gateway, runware_sim):
     )
     assert_error(response, 400, None, "invalid_json")
     assert_error(
-        httpx.post(gateway.base_url + "/images/generations", content=b"[1, 2]"), 400, None, "invalid_json"
+        httpx.post(gateway.base_url + "/images/generations", content=b"[1, 2]", headers=JSON),
+        400,
+        None,
+        "invalid_json",
+    )
+    assert_error(  # JSON only as JSON: what a web page could post (text/plain) is refused
+        httpx.post(gateway.base_url + "/images/generations", content=b"[1, 2]"),
+        415,
+        "Content-Type",
+        "unsupported_media_type",
     )
 
 

@@ -89,12 +89,14 @@ def serve(
     from irisgate.admin.auth import TOKEN_FILE
     from irisgate.server.app import ENV_APP_DIR, ENV_CONFIG
     from irisgate.server.gateway import GatewaySettings
+    from irisgate.server.local_guard import BIND_HOST_ENV
 
     config_path = find_config(config, app_dir)
     settings = GatewaySettings(config=load_or_exit(config_path), app_dir=app_dir.resolve())
     token_generated = prepare_or_exit(settings)
     os.environ[ENV_CONFIG] = str(config_path.resolve()) if config_path else ""
     os.environ[ENV_APP_DIR] = str(settings.app_dir)
+    os.environ[BIND_HOST_ENV] = host  # the Host names a request may carry, by default (local_guard.py)
     providers = ", ".join(sorted(settings.config.providers)) or "none configured"
     console.print(
         f"irisgate {__version__} on http://{host}:{port}  (providers: {providers}; data: {settings.app_dir})"

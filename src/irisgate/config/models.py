@@ -22,6 +22,7 @@ DEFAULT_MAX_UPSTREAM_BODY_MB = 256.0
 DEFAULT_MAX_CONCURRENT_LARGE_BODIES = 16
 MAX_CONCURRENT_LARGE_BODIES_LIMIT = 10_000
 DEFAULT_REQUEST_READ_TIMEOUT_SECONDS = 30.0
+MAX_READ_TIMEOUT_SECONDS = 3600.0
 DEFAULT_MAX_CONNS_PER_HOST = 1000
 MAX_CONNS_PER_HOST_LIMIT = 10000  # Bifrost's upper bound
 PROXY_TYPES = ("environment", "http", "none")
@@ -185,6 +186,9 @@ class GatewayConfig:
     max_concurrent_large_bodies: int = DEFAULT_MAX_CONCURRENT_LARGE_BODIES
     # `limits.request_read_timeout_seconds`: how long a request may take to arrive (slowloris)
     request_read_timeout_seconds: float = DEFAULT_REQUEST_READ_TIMEOUT_SECONDS
+    # `server.allowed_hosts` (None: the defaults, see server/local_guard.py) and `server.allowed_origins`
+    allowed_hosts: tuple[str, ...] | None = None
+    allowed_origins: tuple[str, ...] | None = None
     source_path: Path | None = None
     # Paths of Bifrost fields irisgate accepts but does not use (unknown fields are errors).
     ignored_fields: tuple[str, ...] = ()

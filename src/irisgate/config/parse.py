@@ -19,18 +19,13 @@ from irisgate.config.fields import (
     KEY,
     LIMITS,
     PROVIDER,
+    SERVER,
     STORE,
     TOP_LEVEL,
     check_fields,
     unknown,
 )
 from irisgate.config.models import (
-    DEFAULT_MAX_BODY_MB,
-    DEFAULT_MAX_CONCURRENT_LARGE_BODIES,
-    DEFAULT_MAX_UPSTREAM_BODY_MB,
-    DEFAULT_REQUEST_READ_TIMEOUT_SECONDS,
-    MAX_BODY_MB_LIMIT,
-    MAX_CONCURRENT_LARGE_BODIES_LIMIT,
     MIB,
     GatewayConfig,
     KeyConfig,
@@ -39,6 +34,7 @@ from irisgate.config.models import (
 )
 from irisgate.config.network import mapping, parse_file_network_config, parse_network_config
 from irisgate.config.secrets import resolve_secret
+from irisgate.config.sections import limits_settings, server_settings
 from irisgate.providers.catalog import PROVIDERS
 
 __all__ = ["parse_document", "parse_key", "parse_models", "parse_network_config"]
@@ -60,7 +56,9 @@ def parse_document(data: Any, source: str = "<config>") -> GatewayConfig:
     check_fields(store, "store", STORE)
     limits = mapping(data.get("limits"), "limits")
     check_fields(limits, "limits", LIMITS)
-    max_upstream_body_mb = _size_mb(limits, "max_upstream_body_mb", DEFAULT_MAX_UPSTREAM_BODY_MB)
+    server = mapping(data.get("server"), "server")
+    check_fields(server, "server", SERVER)
+    sized = limits_settings(limits)
     providers_data = mapping(data.get("providers"), "providers")
     providers: dict[str, ProviderConfig] = {}
     for name, body in providers_data.items():
@@ -69,16 +67,14 @@ def parse_document(data: Any, source: str = "<config>") -> GatewayConfig:
             error = unknown("providers", name, PROVIDERS, "provider")
             raise ConfigError(error.field, f"{error.message} (known providers: {known})")
         path = f"providers.{name}"
-        providers[name] = _parse_provider(name, body, path, notes, int(max_upstream_body_mb * MIB))
+        providers[name] = _parse_provider(name, body, path, notes, int(sized["max_upstream_body_mb"] * MIB))
     return GatewayConfig(
         providers=providers,
         store_url=_optional_secret(store.get("url"), "store.url"),
         admin_token=_optional_secret(data.get("admin_token"), "admin_token"),
-        max_body_mb=_size_mb(limits, "max_body_mb", DEFAULT_MAX_BODY_MB),
-        max_upstream_body_mb=max_upstream_body_mb,
-        max_concurrent_large_bodies=_max_large_bodies(limits.get("max_concurrent_large_bodies")),
-        request_read_timeout_seconds=_read_timeout(limits.get("request_read_timeout_seconds")),
         ignored_fields=tuple(notes),
+        **sized,
+        **server_settings(server),
     )
 
 
@@ -88,42 +84,6 @@ def _optional_secret(value: object, path: str) -> str | None:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(path, "must be a non-empty string (a value or an env.NAME reference)")
     return resolve_secret(value.strip(), path)
-
-
-def _size_mb(limits: Mapping[Any, Any], name: str, default: float) -> float:
-    """A size limit in MiB (fractions allowed): ``max_body_mb`` bounds the request bodies the server
-    reads, ``max_upstream_body_mb`` the provider API answers irisgate reads."""
-    value = limits.get(name)
-    if value is None:
-        return default
-    if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= MAX_BODY_MB_LIMIT:
-        return float(value)
-    raise ConfigError(f"limits.{name}", f"must be a number of MiB above 0, at most {MAX_BODY_MB_LIMIT:g}")
-
-
-def _max_large_bodies(value: object) -> int:
-    if value is None:
-        return DEFAULT_MAX_CONCURRENT_LARGE_BODIES
-    if (
-        isinstance(value, int)
-        and not isinstance(value, bool)
-        and 1 <= value <= MAX_CONCURRENT_LARGE_BODIES_LIMIT
-    ):
-        return value
-    raise ConfigError(
-        "limits.max_concurrent_large_bodies",
-        f"must be an integer from 1 to {MAX_CONCURRENT_LARGE_BODIES_LIMIT}",
-    )
-
-
-def _read_timeout(value: object) -> float:
-    if value is None:
-        return DEFAULT_REQUEST_READ_TIMEOUT_SECONDS
-    if _is_number(value) and 0 < value <= 3600:  # type: ignore[operator]
-        return float(value)  # type: ignore[arg-type]
-    raise ConfigError(
-        "limits.request_read_timeout_seconds", "must be a number of seconds above 0, at most 3600"
-    )
 
 
 def _parse_provider(

@@ -21,6 +21,7 @@ from irisgate.server import admin_api, images, openapi, request_deadline, ui_sit
 from irisgate.server.gateway import Gateway, GatewaySettings
 from irisgate.server.large_bodies import LargeBodies
 from irisgate.server.limits import RequestLimits
+from irisgate.server.local_guard import LocalGuard
 from irisgate.server.request_deadline import DeadlineProtocol, RequestProgress
 from irisgate.server.responses import error_response, json_response
 
@@ -92,6 +93,11 @@ def create_app(settings: GatewaySettings) -> Starlette:
         ],
         middleware=[
             Middleware(RequestProgress),
+            Middleware(
+                LocalGuard,
+                allowed_hosts=settings.config.allowed_hosts,
+                allowed_origins=settings.config.allowed_origins,
+            ),
             Middleware(RequestLimits, max_body_bytes=settings.config.max_body_bytes),
             Middleware(LargeBodies, max_concurrent=settings.config.max_concurrent_large_bodies),
         ],

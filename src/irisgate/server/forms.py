@@ -51,7 +51,19 @@ async def read_body(request: Request) -> bytes | bytearray:
     return buffer
 
 
+JSON_TYPES = re.compile(r"application/(?:[\w.+-]+\+)?json(?:\s*;.*)?", re.IGNORECASE | re.DOTALL)
+
+
 async def read_json_object(request: Request) -> dict[str, Any]:
+    content_type = request.headers.get("content-type", "")
+    if not JSON_TYPES.fullmatch(content_type.strip()):
+        raise GatewayError(  # also what keeps web pages out: they cannot send JSON cross-origin
+            415,
+            f"This endpoint takes a JSON body with Content-Type: application/json, not "
+            f"{content_type.split(';')[0].strip() or 'a body without a Content-Type'}",
+            code="unsupported_media_type",
+            param="Content-Type",
+        )
     try:
         raw = await read_body(request)
     except ClientDisconnect:

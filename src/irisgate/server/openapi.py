@@ -38,21 +38,24 @@ STATUS_TEXT = {
     400: "Invalid request: the error's `param` names the field",
     401: "Virtual keys are configured and the request has no valid one (Authorization: Bearer sk-iris-…)",
     402: "The provider account is out of credits",
-    403: "The model is not allowed (for the virtual key, or for any provider key), or the provider refused",
+    403: "The model is not allowed (for the virtual key, or for any provider key), the provider refused, "
+    "or the request came from a web page of another origin (server.allowed_origins)",
     404: "No such video (ids irisgate did not make are 404), or the provider no longer knows it",
     409: "The video's provider or key is no longer configured, or the video is not ready",
     413: "The request body (limits.max_body_mb) or an uploaded file is too large",
-    415: "This operation takes multipart/form-data",
+    415: "The body is not of a type this operation takes (JSON as application/json, or multipart/form-data)",
     416: "The requested range is outside the video",
+    421: "The Host header names none of the gateway's names (server.allowed_hosts)",
     422: "The provider could not process the request",
     429: "Rate limited (the virtual key's requests per minute, or upstream); see `retry-after`",
     431: "Too many request headers, or headers too large",
     500: "Internal error in the gateway",
     502: "The provider failed, answered something unusable, or refused every key",
-    503: "The provider is unavailable",
+    503: "The provider, or irisgate's store, is unavailable; or too many large bodies are being read",
     504: "The provider did not answer in time",
 }
-ALWAYS = (400, 413, 431, 500)  # any request: bad input, the size guard, the unexpected
+# any request: bad input, the body's type, the size guards, the Host and Origin guard, the unexpected
+ALWAYS = (400, 403, 413, 415, 421, 431, 500, 503)
 UPSTREAM = (402, 403, 404, 409, 422, 429, 502, 503, 504)  # what a provider's answer can become
 JOB = (403, 404, 409, 429, 502, 503, 504)  # an existing job: its id, its key, its provider
 CLIENT = (401, 429)  # every /v1 call once virtual keys exist: no valid key, or over its rate

@@ -201,7 +201,9 @@ def cookie_is_secure(request: Request) -> bool:
 
 def signed_in_redirect(request: Request, target: str) -> Response:
     response = see_other(safe_next(target))
-    response.headers["referrer-policy"] = "no-referrer"  # the token may be in this URL's query
+    # The token may be in this URL's query: let only the origin be told. (Not no-referrer: a form
+    # posted from a no-referrer page says `Origin: null`, which local_guard.py refuses.)
+    response.headers["referrer-policy"] = "strict-origin"
     response.headers["cache-control"] = "no-store"
     response.set_cookie(
         SESSION_COOKIE,
@@ -227,7 +229,7 @@ def login_form(
         "login.html",
         {"next": safe_next(target), "error": error},
         status=status,
-        headers={"referrer-policy": "no-referrer", **(headers or {})},
+        headers={"referrer-policy": "strict-origin", **(headers or {})},  # as signed_in_redirect
     )
 
 

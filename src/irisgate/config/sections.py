@@ -1,0 +1,93 @@
+"""The ``limits`` and ``server`` blocks of the config file: how much irisgate takes in, and from whom.
+
+Each function reads one block (already checked for unknown fields) into the keyword arguments of
+``GatewayConfig``; a bad value is a ``ConfigError`` naming its path.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from irisgate.config.errors import ConfigError
+from irisgate.config.models import (
+    DEFAULT_MAX_BODY_MB,
+    DEFAULT_MAX_CONCURRENT_LARGE_BODIES,
+    DEFAULT_MAX_UPSTREAM_BODY_MB,
+    DEFAULT_REQUEST_READ_TIMEOUT_SECONDS,
+    MAX_BODY_MB_LIMIT,
+    MAX_CONCURRENT_LARGE_BODIES_LIMIT,
+    MAX_READ_TIMEOUT_SECONDS,
+)
+
+
+def limits_settings(limits: Mapping[Any, Any]) -> dict[str, Any]:
+    return {
+        "max_body_mb": _size_mb(limits, "max_body_mb", DEFAULT_MAX_BODY_MB),
+        "max_upstream_body_mb": _size_mb(limits, "max_upstream_body_mb", DEFAULT_MAX_UPSTREAM_BODY_MB),
+        "max_concurrent_large_bodies": _count(
+            limits,
+            "max_concurrent_large_bodies",
+            DEFAULT_MAX_CONCURRENT_LARGE_BODIES,
+            MAX_CONCURRENT_LARGE_BODIES_LIMIT,
+        ),
+        "request_read_timeout_seconds": _seconds(
+            limits,
+            "request_read_timeout_seconds",
+            DEFAULT_REQUEST_READ_TIMEOUT_SECONDS,
+            MAX_READ_TIMEOUT_SECONDS,
+        ),
+    }
+
+
+def server_settings(server: Mapping[Any, Any]) -> dict[str, Any]:
+    """``allowed_hosts``: the names a request's ``Host`` may carry (default: the bind address,
+    localhost, 127.0.0.1, ::1); ``allowed_origins``: the origins (``scheme://host[:port]``) other than
+    irisgate's own whose pages may call it. ``"*"`` in either turns the check off."""
+    return {
+        "allowed_hosts": _names(server, "allowed_hosts", lambda name: name.strip().lower().rstrip(".")),
+        "allowed_origins": _names(server, "allowed_origins", lambda name: name.strip().rstrip("/").lower()),
+    }
+
+
+def _size_mb(limits: Mapping[Any, Any], name: str, default: float) -> float:
+    """A size limit in MiB (fractions allowed)."""
+    value = limits.get(name)
+    if value is None:
+        return default
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= MAX_BODY_MB_LIMIT:
+        return float(value)
+    raise ConfigError(f"limits.{name}", f"must be a number of MiB above 0, at most {MAX_BODY_MB_LIMIT:g}")
+
+
+def _count(limits: Mapping[Any, Any], name: str, default: int, highest: int) -> int:
+    value = limits.get(name)
+    if value is None:
+        return default
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= highest:
+        return value
+    raise ConfigError(f"limits.{name}", f"must be an integer from 1 to {highest}")
+
+
+def _seconds(limits: Mapping[Any, Any], name: str, default: float, highest: float) -> float:
+    value = limits.get(name)
+    if value is None:
+        return default
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0 < value <= highest
+    ):
+        return float(value)
+    raise ConfigError(f"limits.{name}", f"must be a number of seconds above 0, at most {highest:g}")
+
+
+def _names(server: Mapping[Any, Any], name: str, normal: Any) -> tuple[str, ...] | None:
+    value = server.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        raise ConfigError(f"server.{name}", 'must be a list of non-empty strings (["*"] for any)')
+    return tuple(dict.fromkeys(normal(item) for item in value))
