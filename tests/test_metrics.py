@@ -10,8 +10,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from irisgate import metrics
-from irisgate.metrics import FLUSH_INTERVAL_SECONDS
+from irisgate.server import metrics
+from irisgate.server.metrics import FLUSH_INTERVAL_SECONDS
 
 from fixtures_gateway import RUNWARE_MODEL
 from serve_helpers import free_port, start_serve, wait_for_health, write_config

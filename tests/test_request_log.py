@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from irisgate.request_log import RequestLogWriter
+from irisgate.server.request_log import RequestLogWriter
 from irisgate.store import RequestLogRecord, Store
 from irisgate.store.errors import StoreUnavailable
 from irisgate.store.tables import request_logs

@@ -10,7 +10,7 @@ import openai
 import pytest
 
 from irisgate.config import parse_config
-from irisgate.routing import choose_key, split_model
+from irisgate.routing.router import choose_key, split_model
 
 from fixtures_gateway import RUNWARE_MODEL
 

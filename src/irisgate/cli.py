@@ -154,11 +154,11 @@ def prepare_or_exit(settings: GatewaySettings) -> bool:
 @contextlib.contextmanager
 def metrics_dir(workers: int) -> Iterator[None]:
     """With several workers, a folder of their own (outside the app dir) where each shares its
-    metrics, so that /metrics adds them up (``irisgate.metrics``); removed when serving ends."""
+    metrics, so that /metrics adds them up (``server/metrics.py``); removed when serving ends."""
     if workers == 1:
         yield
         return
-    from irisgate.metrics import DIR_ENV
+    from irisgate.server.metrics import DIR_ENV
 
     folder = tempfile.mkdtemp(prefix="irisgate-metrics-")
     os.environ[DIR_ENV] = folder

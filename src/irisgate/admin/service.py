@@ -19,7 +19,7 @@ from irisgate.config import ConfigError, redact_secret
 from irisgate.config.parse import parse_models, parse_network_config
 from irisgate.config.secrets import env_var_of
 from irisgate.providers.catalog import PROVIDERS
-from irisgate.registry import ProviderRegistry
+from irisgate.routing.registry import ProviderRegistry
 from irisgate.schemas.errors import GatewayError, invalid_request
 from irisgate.store import KeyRecord, ProviderRecord, Store, admin_rows, utc_now
 

@@ -6,9 +6,9 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from irisgate.clients import hash_key, key_hint, new_virtual_key
+from irisgate.admin.clients import hash_key, key_hint, new_virtual_key
 from irisgate.providers.catalog import PROVIDERS
-from irisgate.registry import ProviderRegistry
+from irisgate.routing.registry import ProviderRegistry
 from irisgate.schemas.errors import GatewayError, invalid_request
 from irisgate.store import Store, VirtualKeyRecord, utc_now
 

@@ -13,7 +13,7 @@ from starlette.responses import StreamingResponse
 
 from irisgate.jobs.service import VideoJobs
 from irisgate.providers.base import MediaStream
-from irisgate.retries import retry_transient
+from irisgate.providers.retries import retry_transient
 from irisgate.schemas.errors import GatewayError
 from irisgate.store import VideoJobRecord
 

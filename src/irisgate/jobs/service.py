@@ -14,14 +14,14 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from irisgate.clients import Client
-from irisgate.dispatch import Dispatcher
+from irisgate.admin.clients import Client
 from irisgate.jobs import outcomes
 from irisgate.jobs.ids import is_video_id, new_video_id, not_found
 from irisgate.jobs.later import WriteLater
 from irisgate.providers.base import VideoPlan
-from irisgate.retries import retry_transient
-from irisgate.routing import Route, Router
+from irisgate.providers.retries import retry_transient
+from irisgate.routing.dispatch import Dispatcher
+from irisgate.routing.router import Route, Router
 from irisgate.schemas.errors import TASK_NOT_FOUND, GatewayError
 from irisgate.schemas.videos import TERMINAL_STATUSES, VideoCreateRequest, VideoTaskState
 from irisgate.store import Store, VideoJobRecord, utc_now

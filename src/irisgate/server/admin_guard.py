@@ -17,8 +17,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from irisgate.admin.auth import CSRF_HEADER, SESSION_COOKIE, AdminAuth, Session
+from irisgate.admin.clients import Client
 from irisgate.admin.throttle import AuthThrottle
-from irisgate.clients import Client
 from irisgate.schemas.errors import GatewayError
 from irisgate.server.responses import error_response
 

@@ -14,10 +14,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
 
-from irisgate import __version__, metrics
+from irisgate import __version__
 from irisgate.config import load_config
 from irisgate.schemas.errors import GatewayError
-from irisgate.server import admin_api, images, openapi, request_deadline, ui_site, videos
+from irisgate.server import admin_api, images, metrics, openapi, request_deadline, ui_site, videos
 from irisgate.server.gateway import Gateway, GatewaySettings
 from irisgate.server.large_bodies import LargeBodies
 from irisgate.server.limits import RequestLimits

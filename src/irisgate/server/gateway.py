@@ -12,19 +12,19 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 
-from irisgate import metrics
 from irisgate.admin.auth import AdminAuth, resolve_admin_token
+from irisgate.admin.clients import ClientAuth
 from irisgate.admin.crypto import SecretBox
 from irisgate.admin.service import AdminService
 from irisgate.admin.throttle import AuthThrottle
 from irisgate.admin.virtual_keys import VirtualKeys
-from irisgate.clients import ClientAuth
 from irisgate.config import GatewayConfig
-from irisgate.dispatch import Dispatcher
 from irisgate.jobs.service import VideoJobs
-from irisgate.registry import ProviderRegistry
-from irisgate.request_log import RequestLogWriter
-from irisgate.routing import Router
+from irisgate.routing.dispatch import Dispatcher
+from irisgate.routing.registry import ProviderRegistry
+from irisgate.routing.router import Router
+from irisgate.server import metrics
+from irisgate.server.request_log import RequestLogWriter
 from irisgate.store import Store, default_store_url
 
 

@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route as HttpRoute
 
-from irisgate.clients import require_models
-from irisgate.dispatch import Dispatcher, Operation
+from irisgate.admin.clients import require_models
+from irisgate.routing.dispatch import Dispatcher, Operation
 from irisgate.schemas.errors import invalid_request
 from irisgate.schemas.images import ImageEditRequest, ImageGenerationRequest, ImageRequestBase, ImagesResult
 from irisgate.schemas.validation import parse_model

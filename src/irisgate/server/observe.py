@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
-from irisgate import metrics
-from irisgate.clients import Client
-from irisgate.routing import Route
+from irisgate.admin.clients import Client
+from irisgate.routing.router import Route
 from irisgate.schemas.errors import GatewayError
+from irisgate.server import metrics
 from irisgate.server.admin_guard import v1_client
 from irisgate.server.responses import error_response
 from irisgate.store import RequestLogRecord, VideoJobRecord

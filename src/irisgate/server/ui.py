@@ -103,6 +103,7 @@ def templates() -> Environment:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(UI_DIR / "templates"),
         autoescape=True,  # every template, whatever its name: values are escaped unless marked safe
+        auto_reload=False,  # read once: no look at the files (a stat on the event loop) at every page
         trim_blocks=True,
         lstrip_blocks=True,
     )

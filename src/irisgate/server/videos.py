@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route as HttpRoute
 
-from irisgate.clients import require_models
+from irisgate.admin.clients import require_models
 from irisgate.jobs.download import stream_video
 from irisgate.jobs.ids import is_video_id, not_found
 from irisgate.jobs.service import VideoJobs

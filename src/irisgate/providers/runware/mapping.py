@@ -9,10 +9,10 @@ input_reference→the first frame image, negative_prompt, seed, size→width/hei
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from irisgate.providers.runware.errors import UNIFIED_PARAM
-from irisgate.random_ids import uuid4_text
 from irisgate.schemas.errors import invalid_request, unsupported_operation
 from irisgate.schemas.images import ImageEditRequest, ImageRequestBase
 from irisgate.schemas.videos import VideoCreateRequest
@@ -59,7 +59,7 @@ def build_image_task(request: ImageRequestBase, model: str) -> dict[str, Any]:
     width, height = request.dimensions or DEFAULT_SIZE
     task: dict[str, Any] = {
         "taskType": "imageInference",
-        "taskUUID": uuid4_text(),
+        "taskUUID": str(uuid.uuid4()),
         "model": model,
         "width": width,
         "height": height,
@@ -115,7 +115,7 @@ def build_video_task(request: VideoCreateRequest, model: str) -> dict[str, Any]:
     width, height = request.dimensions or DEFAULT_VIDEO_SIZE
     task: dict[str, Any] = {
         "taskType": "videoInference",
-        "taskUUID": uuid4_text(),
+        "taskUUID": str(uuid.uuid4()),
         "deliveryMethod": "async",
         "model": model,
         "positivePrompt": request.prompt,

@@ -14,6 +14,7 @@ from typing import Any
 
 from irisgate.config import KeyConfig
 from irisgate.providers.base import BaseProvider, VideoPlan, VideoSubmission
+from irisgate.providers.retries import backoff_delay
 from irisgate.providers.runware.answers import error_codes, parse_image_results, parse_video_state
 from irisgate.providers.runware.errors import UNIFIED_PARAM, json_object, runware_error
 from irisgate.providers.runware.mapping import (
@@ -23,7 +24,6 @@ from irisgate.providers.runware.mapping import (
     build_image_task,
     build_video_task,
 )
-from irisgate.retries import backoff_delay
 from irisgate.schemas.errors import GatewayError, task_not_found
 from irisgate.schemas.images import ImageEditRequest, ImageGenerationRequest, ImagesResult
 from irisgate.schemas.videos import VideoCreateRequest, VideoTaskState

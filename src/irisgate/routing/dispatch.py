@@ -18,9 +18,9 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
-from irisgate.cooldowns import AUTH_COOLDOWN_SECONDS, RATE_LIMIT_COOLDOWN_SECONDS, KeyCooldowns
-from irisgate.retries import backoff_delay
-from irisgate.routing import Route, Router
+from irisgate.providers.retries import backoff_delay
+from irisgate.routing.cooldowns import AUTH_COOLDOWN_SECONDS, RATE_LIMIT_COOLDOWN_SECONDS, KeyCooldowns
+from irisgate.routing.router import Route, Router
 from irisgate.schemas.errors import GatewayError
 
 T = TypeVar("T")
