@@ -117,7 +117,7 @@ class VideoJobs:
             return job
         try:
             state = await retry_transient(
-                lambda: route.provider.retrieve_video(job.upstream_id, route.key),  # type: ignore[arg-type]
+                lambda: route.provider.retrieve_video(job.upstream_id, job.model, route.key),  # type: ignore[arg-type]
                 route.provider.network,
             )
         except GatewayError as error:
@@ -161,7 +161,7 @@ class VideoJobs:
             route = self.route_for(job)
             try:
                 await retry_transient(
-                    lambda: route.provider.delete_video(job.upstream_id, route.key),  # type: ignore[arg-type]
+                    lambda: route.provider.delete_video(job.upstream_id, job.model, route.key),  # type: ignore[arg-type]
                     route.provider.network,
                 )
             except GatewayError as error:

@@ -72,9 +72,11 @@ class Provider(Protocol):
 
     async def submit_video(self, plan: VideoPlan, key: KeyConfig) -> VideoSubmission: ...
 
-    async def retrieve_video(self, upstream_id: str, key: KeyConfig) -> VideoTaskState: ...
+    # A task is named by the id the provider gave it and the model it runs (the job's record keeps
+    # both): some providers' task URLs hold the model's path (fal's queue).
+    async def retrieve_video(self, upstream_id: str, model: str, key: KeyConfig) -> VideoTaskState: ...
 
-    async def delete_video(self, upstream_id: str, key: KeyConfig) -> None: ...
+    async def delete_video(self, upstream_id: str, model: str, key: KeyConfig) -> None: ...
 
     async def open_media(self, url: str, key: KeyConfig, headers: Mapping[str, str]) -> MediaStream: ...
 
@@ -108,10 +110,10 @@ class BaseProvider:
     async def submit_video(self, plan: VideoPlan, key: KeyConfig) -> VideoSubmission:
         raise unsupported_operation("video_generation", self.name)
 
-    async def retrieve_video(self, upstream_id: str, key: KeyConfig) -> VideoTaskState:
+    async def retrieve_video(self, upstream_id: str, model: str, key: KeyConfig) -> VideoTaskState:
         raise unsupported_operation("video_retrieve", self.name)
 
-    async def delete_video(self, upstream_id: str, key: KeyConfig) -> None:
+    async def delete_video(self, upstream_id: str, model: str, key: KeyConfig) -> None:
         raise unsupported_operation("video_delete", self.name)
 
     async def open_media(self, url: str, key: KeyConfig, headers: Mapping[str, str]) -> MediaStream:

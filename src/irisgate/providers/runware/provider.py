@@ -64,7 +64,7 @@ class RunwareProvider(BaseProvider):
         await self._run_task(plan.wire, key, VIDEO_PARAM)  # the ack: results come from getResponse
         return VideoSubmission(upstream_id=plan.wire["taskUUID"])
 
-    async def retrieve_video(self, upstream_id: str, key: KeyConfig) -> VideoTaskState:
+    async def retrieve_video(self, upstream_id: str, model: str, key: KeyConfig) -> VideoTaskState:
         poll = {"taskType": "getResponse", "taskUUID": upstream_id}
         response = await self.client.post_json(self.base_url, [poll], self._auth(key))
         body = json_object(response)

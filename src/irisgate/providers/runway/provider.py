@@ -41,13 +41,13 @@ class RunwayProvider(BaseProvider):
             )
         return VideoSubmission(task_id, credits_usd(body.get("estimatedCost")))
 
-    async def retrieve_video(self, upstream_id: str, key: KeyConfig) -> VideoTaskState:
+    async def retrieve_video(self, upstream_id: str, model: str, key: KeyConfig) -> VideoTaskState:
         response = await self.client.request(
             "GET", f"{self.base_url}/v1/tasks/{upstream_id}", None, self._headers(key)
         )
         return parse_task(upstream_id, self._answer(response, key, task_call=True))
 
-    async def delete_video(self, upstream_id: str, key: KeyConfig) -> None:
+    async def delete_video(self, upstream_id: str, model: str, key: KeyConfig) -> None:
         response = await self.client.request(
             "DELETE", f"{self.base_url}/v1/tasks/{upstream_id}", None, self._headers(key)
         )
