@@ -242,7 +242,7 @@ def profile_tables(suite: Suite) -> list[str]:
             main_s, other_s, requests = profile.thread_cpu
             cpu = (
                 f"; CPU per 10k requests: event-loop thread {main_s * 10_000 / requests:.2f} s, "
-                f"other threads (SQLite lane and checkpoints, executor) {other_s * 10_000 / requests:.2f} s"
+                f"other threads (aiosqlite's, the executor's) {other_s * 10_000 / requests:.2f} s"
             )
         lines += [
             f"**{KIND_TITLES[kind]}** ({profile.samples} event-loop samples{cpu})",
@@ -275,8 +275,11 @@ def check(
 
 
 def targets_table(suite: Suite) -> list[str]:
-    rows = ["| target (issue 6) | measured | goal | verdict |", "|---|---|---|---|"]
-    limits = {"image": 1.25, "video": 1.5, "retrieve": 1.5}
+    """Issue 18's targets: added p50 at c=1 within 2 times the reference's (2.5 for creates, whose
+    durable writes count) and at least 15 times below LiteLLM's; the download and memory targets.
+    Throughput and p99 / p50 are reported above; they are no longer targets."""
+    rows = ["| target (issue 18) | measured | goal | verdict |", "|---|---|---|---|"]
+    limits = {"image": 2.0, "video": 2.5, "retrieve": 2.0}
     for kind, series in suite.overhead.items():
         direct, ref, iris, ll = (series.get(n) for n in ("direct", "reference", "irisgate", "litellm"))
         if not (direct and ref and iris and direct.c1 and ref.c1 and iris.c1):
@@ -290,20 +293,9 @@ def targets_table(suite: Suite) -> list[str]:
                 rows,
                 f"{title}: LiteLLM's added p50 / irisgate's",
                 ratio(ll.c1.p50_ms - direct.c1.p50_ms, iris_added),
-                20,
+                15,
                 False,
             )
-        if kind in ("image", "video") and ref.c16 and iris.c16:
-            check(
-                rows,
-                f"{title}: req/s at c=16 vs reference",
-                ratio(iris.c16.rps, ref.c16.rps),
-                0.8 if kind == "image" else 0.6,
-                False,
-            )
-        if ll and ll.c16 and iris.c16:
-            check(rows, f"{title}: req/s at c=16 vs LiteLLM", ratio(iris.c16.rps, ll.c16.rps), 20, False)
-        check(rows, f"{title}: irisgate p99 / p50 at c=1", iris.c1.p99_ms / iris.c1.p50_ms, 3, True)
     if suite.streaming:
         runs = suite.streaming["runs"]
         assert isinstance(runs, dict)
@@ -320,14 +312,6 @@ def targets_table(suite: Suite) -> list[str]:
     idle = suite.idle_rss.get("irisgate (1 worker)")
     if idle is not None:
         check(rows, "irisgate idle RSS (1 worker)", idle / 1024, 100, True, " MiB")
-    for kind, by_workers in suite.scaling.items():
-        check(
-            rows,
-            f"{KIND_TITLES[kind]}: 2 workers vs 1 at c=64",
-            ratio(by_workers[2].rps, by_workers[1].rps),
-            1.3,
-            False,
-        )
     return [*rows, ""]
 
 

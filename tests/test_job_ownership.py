@@ -10,6 +10,7 @@ import uuid
 
 import httpx
 import pytest
+from openai import OpenAI
 
 from irisgate.config import key_id_for
 
@@ -63,6 +64,11 @@ def test_forged_ids_are_404_and_never_reach_the_provider(media_gateway, runway_s
 
     forged = one_character_changes(video_id) + earlier_id_forms(2, key_id_for("runway", "main"), task_id)
     assert len(forged) > 700
+    # Alice's job has ended: nobody has a reason to ask Runway about it any more, but a forged id that
+    # reached her record would download its video or cancel its task.
+    OpenAI(api_key=alice_key, base_url=media_gateway.base_url, max_retries=0).videos.poll(
+        video_id, poll_interval_ms=20
+    )
     heard_before = len(runway_sim.sim.requests)
     for candidate in forged:
         for method, suffix in (("GET", ""), ("GET", "/content"), ("DELETE", "")):
@@ -86,7 +92,9 @@ def test_forged_ids_are_404_and_never_reach_the_provider(media_gateway, runway_s
 @pytest.mark.parametrize("who", ["admin", "anyone while no virtual key exists"])
 def test_an_id_that_matches_no_record_is_404_to_everyone(media_gateway, runway_sim, who):
     client = media_gateway.openai()
-    video = client.videos.create(model="runway/gen4.5", prompt="a quiet street", seconds="2")
+    video = client.videos.create_and_poll(
+        model="runway/gen4.5", prompt="a quiet street", seconds="2", poll_interval_ms=20
+    )
     headers = {}
     if who == "admin":
         token = (media_gateway.app_dir / "admin_token").read_text().strip()

@@ -157,7 +157,7 @@ async def test_migrate_creates_tables_and_is_idempotent(store_url: str) -> None:
             "irisgate_alembic_version",
         }
         assert expected <= tables
-        assert version == ScriptDirectory.from_config(alembic_config()).get_current_head() == "0002"
+        assert version == ScriptDirectory.from_config(alembic_config()).get_current_head() == "0003"
     finally:
         await store.close()
     reopened = await Store.open(store_url)  # a restart migrates again without complaint

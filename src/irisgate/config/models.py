@@ -23,6 +23,9 @@ DEFAULT_MAX_CONCURRENT_LARGE_BODIES = 16
 MAX_CONCURRENT_LARGE_BODIES_LIMIT = 10_000
 DEFAULT_REQUEST_READ_TIMEOUT_SECONDS = 30.0
 MAX_READ_TIMEOUT_SECONDS = 3600.0
+DEFAULT_LEASE_SECONDS = 60.0
+DEFAULT_GIVE_UP_SECONDS = 24 * 3600.0
+DEFAULT_MAX_POLLS_IN_FLIGHT = 64
 DEFAULT_MAX_CONNS_PER_HOST = 1000
 MAX_CONNS_PER_HOST_LIMIT = 10000  # Bifrost's upper bound
 PROXY_TYPES = ("environment", "http", "none")
@@ -175,6 +178,18 @@ class ProviderConfig:
 
 
 @dataclass(frozen=True)
+class SettlementConfig:
+    """`settlement`: a process holds a job it asks about for ``lease_seconds`` (renewed while it
+    asks; another process takes the job over once a lease runs out), a job whose provider cannot be
+    reached for ``give_up_seconds`` ends failed, and a process asks about at most
+    ``max_polls_in_flight`` jobs at once."""
+
+    lease_seconds: float = DEFAULT_LEASE_SECONDS
+    give_up_seconds: float = DEFAULT_GIVE_UP_SECONDS
+    max_polls_in_flight: int = DEFAULT_MAX_POLLS_IN_FLIGHT
+
+
+@dataclass(frozen=True)
 class GatewayConfig:
     providers: Mapping[str, ProviderConfig] = field(default_factory=dict)
     store_url: str | None = field(default=None, repr=False)  # may hold a database password
@@ -189,6 +204,8 @@ class GatewayConfig:
     # `server.allowed_hosts` (None: the defaults, see server/local_guard.py) and `server.allowed_origins`
     allowed_hosts: tuple[str, ...] | None = None
     allowed_origins: tuple[str, ...] | None = None
+    # `settlement`: how jobs are settled in the background (jobs/settler.py)
+    settlement: SettlementConfig = field(default_factory=lambda: SettlementConfig())
     source_path: Path | None = None
     # Paths of Bifrost fields irisgate accepts but does not use (unknown fields are errors).
     ignored_fields: tuple[str, ...] = ()

@@ -20,6 +20,7 @@ from irisgate.config.fields import (
     LIMITS,
     PROVIDER,
     SERVER,
+    SETTLEMENT,
     STORE,
     TOP_LEVEL,
     check_fields,
@@ -34,7 +35,7 @@ from irisgate.config.models import (
 )
 from irisgate.config.network import mapping, parse_file_network_config, parse_network_config
 from irisgate.config.secrets import resolve_secret
-from irisgate.config.sections import limits_settings, server_settings
+from irisgate.config.sections import limits_settings, server_settings, settlement_settings
 from irisgate.providers.catalog import PROVIDERS
 
 __all__ = ["parse_document", "parse_key", "parse_models", "parse_network_config"]
@@ -58,6 +59,8 @@ def parse_document(data: Any, source: str = "<config>") -> GatewayConfig:
     check_fields(limits, "limits", LIMITS)
     server = mapping(data.get("server"), "server")
     check_fields(server, "server", SERVER)
+    settlement = mapping(data.get("settlement"), "settlement")
+    check_fields(settlement, "settlement", SETTLEMENT)
     sized = limits_settings(limits)
     providers_data = mapping(data.get("providers"), "providers")
     providers: dict[str, ProviderConfig] = {}
@@ -75,6 +78,7 @@ def parse_document(data: Any, source: str = "<config>") -> GatewayConfig:
         ignored_fields=tuple(notes),
         **sized,
         **server_settings(server),
+        settlement=settlement_settings(settlement),
     )
 
 

@@ -1,4 +1,5 @@
-"""The ``limits`` and ``server`` blocks of the config file: how much irisgate takes in, and from whom.
+"""The ``limits``, ``server`` and ``settlement`` blocks of the config file: how much irisgate takes
+in, from whom, and how it settles video jobs.
 
 Each function reads one block (already checked for unknown fields) into the keyword arguments of
 ``GatewayConfig``; a bad value is a ``ConfigError`` naming its path.
@@ -10,15 +11,20 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from irisgate.config.durations import parse_duration
 from irisgate.config.errors import ConfigError
 from irisgate.config.models import (
+    DEFAULT_GIVE_UP_SECONDS,
+    DEFAULT_LEASE_SECONDS,
     DEFAULT_MAX_BODY_MB,
     DEFAULT_MAX_CONCURRENT_LARGE_BODIES,
+    DEFAULT_MAX_POLLS_IN_FLIGHT,
     DEFAULT_MAX_UPSTREAM_BODY_MB,
     DEFAULT_REQUEST_READ_TIMEOUT_SECONDS,
     MAX_BODY_MB_LIMIT,
     MAX_CONCURRENT_LARGE_BODIES_LIMIT,
     MAX_READ_TIMEOUT_SECONDS,
+    SettlementConfig,
 )
 
 
@@ -51,6 +57,24 @@ def server_settings(server: Mapping[Any, Any]) -> dict[str, Any]:
     }
 
 
+def settlement_settings(settlement: Mapping[Any, Any]) -> SettlementConfig:
+    lease = _seconds(settlement, "lease_seconds", DEFAULT_LEASE_SECONDS, 3600, "settlement")
+    give_up = settlement.get("give_up_after")
+    if give_up is None:
+        give_up_seconds = DEFAULT_GIVE_UP_SECONDS
+    else:
+        try:
+            give_up_seconds = parse_duration(give_up)
+        except ValueError as error:
+            raise ConfigError("settlement.give_up_after", str(error)) from None
+        if give_up_seconds <= 0:
+            raise ConfigError("settlement.give_up_after", "must be longer than 0")
+    in_flight = _count(settlement, "max_polls_in_flight", DEFAULT_MAX_POLLS_IN_FLIGHT, 10_000, "settlement")
+    return SettlementConfig(
+        lease_seconds=lease, give_up_seconds=give_up_seconds, max_polls_in_flight=in_flight
+    )
+
+
 def _size_mb(limits: Mapping[Any, Any], name: str, default: float) -> float:
     """A size limit in MiB (fractions allowed)."""
     value = limits.get(name)
@@ -61,17 +85,19 @@ def _size_mb(limits: Mapping[Any, Any], name: str, default: float) -> float:
     raise ConfigError(f"limits.{name}", f"must be a number of MiB above 0, at most {MAX_BODY_MB_LIMIT:g}")
 
 
-def _count(limits: Mapping[Any, Any], name: str, default: int, highest: int) -> int:
-    value = limits.get(name)
+def _count(block: Mapping[Any, Any], name: str, default: int, highest: int, path: str = "limits") -> int:
+    value = block.get(name)
     if value is None:
         return default
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= highest:
         return value
-    raise ConfigError(f"limits.{name}", f"must be an integer from 1 to {highest}")
+    raise ConfigError(f"{path}.{name}", f"must be an integer from 1 to {highest}")
 
 
-def _seconds(limits: Mapping[Any, Any], name: str, default: float, highest: float) -> float:
-    value = limits.get(name)
+def _seconds(
+    block: Mapping[Any, Any], name: str, default: float, highest: float, path: str = "limits"
+) -> float:
+    value = block.get(name)
     if value is None:
         return default
     if (
@@ -81,7 +107,7 @@ def _seconds(limits: Mapping[Any, Any], name: str, default: float, highest: floa
         and 0 < value <= highest
     ):
         return float(value)
-    raise ConfigError(f"limits.{name}", f"must be a number of seconds above 0, at most {highest:g}")
+    raise ConfigError(f"{path}.{name}", f"must be a number of seconds above 0, at most {highest:g}")
 
 
 def _names(server: Mapping[Any, Any], name: str, normal: Any) -> tuple[str, ...] | None:

@@ -11,6 +11,7 @@ on with it if it exists; when only the answer could have told the id (Runway), t
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from irisgate.schemas.errors import GatewayError
@@ -20,6 +21,7 @@ from irisgate.store import VideoJobRecord, utc_now
 LOST_ANSWER = "upstream_outcome_unknown"
 NEVER_CREATED = "upstream_task_never_created"
 TASK_GONE = "upstream_task_not_found"
+UNREACHABLE = "upstream_unreachable"
 # Beyond the longest a create can take (its timeouts and retries), how long to wait before a create
 # that never answered (irisgate was stopped meanwhile) is taken for lost.
 SUBMIT_GRACE_SECONDS = 60.0
@@ -46,6 +48,17 @@ def lost_answer(job: VideoJobRecord, error: GatewayError | None) -> dict[str, An
         "error_code": LOST_ANSWER,
         "error_message": f"{job.provider} may have created a task for this video, and may bill it, but "
         f"{why}, so irisgate never learned its id: look for it in your {job.provider} account.",
+    }
+
+
+def unreachable(job: VideoJobRecord, since: datetime, error: GatewayError) -> dict[str, Any]:
+    """The end of a job whose provider could not be asked about it for too long."""
+    return {
+        "status": "failed",
+        "completed_at": utc_now(),
+        "error_code": UNREACHABLE,
+        "error_message": f"irisgate could not get an answer from {job.provider} about this job since "
+        f"{since.isoformat(timespec='seconds')} (settlement.give_up_after), the last time: {error.message}",
     }
 
 

@@ -12,29 +12,28 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
 
 from irisgate.admin.clients import Client
-from irisgate.jobs import outcomes
+from irisgate.jobs import cadence, outcomes
 from irisgate.jobs.ids import is_video_id, new_video_id, not_found
 from irisgate.jobs.later import WriteLater
+from irisgate.jobs.polling import SUBMITTING, Poller
 from irisgate.providers.base import VideoPlan
 from irisgate.providers.retries import retry_transient
 from irisgate.routing.dispatch import Dispatcher
-from irisgate.routing.router import Route, Router
+from irisgate.routing.router import Route
 from irisgate.schemas.errors import TASK_NOT_FOUND, GatewayError
-from irisgate.schemas.videos import TERMINAL_STATUSES, VideoCreateRequest, VideoTaskState
-from irisgate.store import Store, VideoJobRecord, utc_now
+from irisgate.schemas.videos import TERMINAL_STATUSES, VideoCreateRequest
+from irisgate.store import Store, StoreUnavailable, VideoJobRecord, utc_now
 
 log = logging.getLogger("irisgate.jobs")
-SUBMITTING = "submitting"
 
 
 class VideoJobs:
-    def __init__(self, store: Store, router: Router, dispatcher: Dispatcher) -> None:
+    def __init__(self, store: Store, dispatcher: Dispatcher, poller: Poller) -> None:
         self.store = store
-        self.router = router
         self.dispatcher = dispatcher
+        self.poller = poller
         self.later = WriteLater(store)
 
     async def aclose(self) -> None:
@@ -54,20 +53,25 @@ class VideoJobs:
         self, request: VideoCreateRequest, route: Route, client: Client | None
     ) -> VideoJobRecord:
         plan = route.provider.plan_video(request, route.model)  # bad input: a 400, nothing written
-        job = submitting_record(request, route, plan, client)
+        job = submitting_record(request, route, plan, client, self.poller.owner)
         await self.store.insert_job(job)  # a store that cannot take it: a 503, nothing sent
         try:
             submission = await route.provider.submit_video(plan, route.key)
         except GatewayError as error:
             await self._after_failed_submit(job, error)
             raise
-        changes = {"status": "queued", "upstream_id": submission.upstream_id, "cost_usd": submission.cost_usd}
+        changes = {
+            "status": "queued",
+            "upstream_id": submission.upstream_id,
+            "cost_usd": submission.cost_usd,
+            "next_poll_at": cadence.next_poll(job.provider, 0),
+        }
         try:
-            await self.store.update_job(job.id, only_if_status=SUBMITTING, **changes)
+            await self.store.record_job(job.id, changes, lease_of=self.poller.owner)
         except GatewayError:  # the task exists: answer with it, and record it as soon as the store can
             log.warning("video job %s: could not record its task yet; will retry", job.id)
             self.later.update(job.id, changes, only_if_status=SUBMITTING)
-        return replace(job, **changes)
+        return replace(job, **changes, lease_owner=None, lease_until=None)
 
     async def _after_failed_submit(self, job: VideoJobRecord, error: GatewayError) -> None:
         """A failed create proves nothing was created (its record goes), or leaves a task that may
@@ -77,7 +81,11 @@ class VideoJobs:
                 await self.store.delete_job(job.id)
                 return
             changes = outcomes.lost_answer(job, error)
-            await self.store.update_job(job.id, **changes)
+            if job.upstream_id is not None:  # irisgate named the task: look for it from now on
+                changes["next_poll_at"] = cadence.next_poll(job.provider, 0)
+            else:
+                changes["next_poll_at"] = None
+            await self.store.record_job(job.id, changes, lease_of=self.poller.owner)
         except GatewayError:
             log.error("video job %s: could not record the outcome of its create (%s)", job.id, error.message)
             return
@@ -109,41 +117,21 @@ class VideoJobs:
 
     async def refresh(self, job: VideoJobRecord) -> VideoJobRecord:
         """Ask the provider how the job's task is doing, with the key that created it, and record
-        what changed."""
-        route = self.route_for(job)
-        if job.upstream_id is None:  # the create's answer has not come (yet): no task to ask about
-            if job.status == SUBMITTING and self.submission_overdue(job, route):
-                return await self._record(job, outcomes.lost_answer(job, None))
-            return job
+        what changed: on the settler's path (`polling.py`), so it is never asked twice at once. A
+        job another process is asking about right now is as that process records it."""
+        if job.status in TERMINAL_STATUSES:
+            return await self.poller.refresh_ended(job)
         try:
-            state = await retry_transient(
-                lambda: route.provider.retrieve_video(job.upstream_id, job.model, route.key),  # type: ignore[arg-type]
-                route.provider.network,
-            )
-        except GatewayError as error:
-            if error.code != TASK_NOT_FOUND:
-                raise
-            if job.status == SUBMITTING and not self.submission_overdue(job, route):
-                return job  # the create is still on its way to the provider
-            state = outcomes.unknown_task(job)
-        return await self._record(job, state_changes(job, state))
-
-    async def _record(self, job: VideoJobRecord, changes: dict[str, Any]) -> VideoJobRecord:
-        if not changes:  # most polls: the task is still running at the same progress
-            return job
-        await self.store.update_job(job.id, **changes)
-        return replace(job, **changes)
+            claimed = await self.store.claim_job(job.id, self.poller.owner, self.poller.lease_until())
+        except StoreUnavailable:  # no lease to be had (a full disk): answer from the provider alone
+            return await self.poller.peek(job)
+        if claimed is None:
+            return await self.store.get_job(job.id) or job
+        return await self.poller.ask(claimed)
 
     def route_for(self, job: VideoJobRecord) -> Route:
         """The provider and the very key that created the job."""
-        return self.router.key_route(job.provider, job.key_id, job.model)
-
-    @staticmethod
-    def submission_overdue(job: VideoJobRecord, route: Route) -> bool:
-        """Whether a create still answering would have given up by now (its timeouts, its retries)."""
-        network = route.provider.network
-        longest = (network.max_retries + 1) * (network.timeout_seconds + network.retry_backoff_max)
-        return utc_now() - job.created_at > timedelta(seconds=longest + outcomes.SUBMIT_GRACE_SECONDS)
+        return self.poller.route_for(job)
 
     async def list(
         self, *, limit: int, after: str | None, order: str, client: Client | None = None
@@ -172,9 +160,13 @@ class VideoJobs:
 
 
 def submitting_record(
-    request: VideoCreateRequest, route: Route, plan: VideoPlan, client: Client | None
+    request: VideoCreateRequest, route: Route, plan: VideoPlan, client: Client | None, owner: str
 ) -> VideoJobRecord:
+    """The record of a create about to be sent: this process holds it while the create may take
+    (its timeouts and retries); if the process dies meanwhile, the settler resolves it when due."""
     now = utc_now()
+    network = route.provider.network
+    longest = (network.max_retries + 1) * (network.timeout_seconds + network.retry_backoff_max)
     return VideoJobRecord(
         id=new_video_id(),
         provider=route.provider_name,
@@ -189,19 +181,7 @@ def submitting_record(
         created_at=now,
         updated_at=now,
         client_key_id=client.id if client else None,
+        lease_owner=owner,
+        lease_until=now + timedelta(seconds=longest),
+        next_poll_at=now + timedelta(seconds=longest + outcomes.SUBMIT_GRACE_SECONDS),
     )
-
-
-def state_changes(job: VideoJobRecord, state: VideoTaskState) -> dict[str, Any]:
-    """The fields of ``job`` that the provider's latest ``state`` changes, with their new values."""
-    new = {
-        "status": state.status,
-        "progress": 100 if state.status == "completed" else state.progress,
-        "cost_usd": state.cost_usd if state.cost_usd is not None else job.cost_usd,
-        "output_url": state.output_url or job.output_url,
-        "error_code": state.error_code,
-        "error_message": state.error_message,
-    }
-    if state.status in TERMINAL_STATUSES and job.completed_at is None:
-        new["completed_at"] = utc_now()
-    return {name: value for name, value in new.items() if getattr(job, name) != value}

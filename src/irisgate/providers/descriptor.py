@@ -38,6 +38,10 @@ class ProviderDescriptor:
     image_models: tuple[str, ...] = ()  # suggestions for the dashboard and playground
     video_models: tuple[str, ...] = ()
     simulator: SimulatorSpec | None = None
+    # How often a video job is asked about while it runs: first this long after it was created,
+    # then a little longer each time (jobs/cadence.py), never more than the max apart.
+    poll_first_seconds: float = 5.0
+    poll_max_seconds: float = 30.0
 
     @property
     def models(self) -> tuple[str, ...]:

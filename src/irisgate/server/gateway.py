@@ -19,7 +19,9 @@ from irisgate.admin.service import AdminService
 from irisgate.admin.throttle import AuthThrottle
 from irisgate.admin.virtual_keys import VirtualKeys
 from irisgate.config import GatewayConfig
+from irisgate.jobs.polling import Poller
 from irisgate.jobs.service import VideoJobs
+from irisgate.jobs.settler import Settler
 from irisgate.routing.dispatch import Dispatcher
 from irisgate.routing.registry import ProviderRegistry
 from irisgate.routing.router import Router
@@ -78,6 +80,8 @@ class Gateway:
         self.dispatcher: Dispatcher
         self.request_log: RequestLogWriter
         self.jobs: VideoJobs
+        self.poller: Poller
+        self.settler: Settler
 
     @asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
@@ -93,7 +97,10 @@ class Gateway:
         self.registry.start_watching()
         self.router = Router(self.registry)
         self.dispatcher = Dispatcher(self.router)
-        self.jobs = VideoJobs(self.store, self.router, self.dispatcher)
+        self.poller = Poller(self.store, self.router, self.settings.config.settlement)
+        self.jobs = VideoJobs(self.store, self.dispatcher, self.poller)
+        self.settler = Settler(self.poller)
+        self.settler.start()
         self.request_log = RequestLogWriter(self.store)
         await self.request_log.start()
         metrics_sharer = asyncio.create_task(metrics.share_every(), name="irisgate-metrics-share")
@@ -105,6 +112,7 @@ class Gateway:
             metrics_sharer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await metrics_sharer
+            await self.settler.aclose()
             await self.jobs.aclose()
             await self.request_log.aclose()
             await self.registry.aclose()

@@ -85,6 +85,20 @@ class VideoJobRecord:
     error_code: str | None = None
     error_message: str | None = None
     client_key_id: str | None = None
+    next_poll_at: datetime | None = None
+    polls: int = 0
+    unreachable_since: datetime | None = None
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
+    media_state: str | None = None
+    media_key: str | None = None
+    media_size: int | None = None
+    media_type: str | None = None
+    thumbnail_key: str | None = None
+    media_attempts: int = 0
+    media_next_attempt_at: datetime | None = None
+    media_error: str | None = None
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

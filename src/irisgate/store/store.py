@@ -30,7 +30,6 @@ from irisgate.store.records import (
     KeyRecord,
     ProviderRecord,
     RequestLogRecord,
-    VideoJobRecord,
     VirtualKeyRecord,
     utc_now,
 )
@@ -41,14 +40,13 @@ from irisgate.store.tables import (
     providers,
     request_logs,
     revoked_sessions,
-    video_jobs,
     virtual_keys,
 )
+from irisgate.store.video_jobs import JobEndHook, VideoJobsTable
 
 logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-MAX_JOB_PAGE = 100
 # pg_advisory_xact_lock key serialising migrations and config syncs across instances ("irisgate").
 _PG_LOCK_KEY = 0x69726973
 
@@ -74,9 +72,10 @@ def _upgrade_head(connection: Connection) -> None:
     command.upgrade(alembic_config(connection), "head")
 
 
-class Store:
+class Store(VideoJobsTable):
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self.job_end_hooks: list[JobEndHook] = []  # run as a job ends, in its transaction
 
     @classmethod
     async def open(cls, url: str) -> Store:
@@ -234,67 +233,6 @@ class Store:
         async with self.reading() as conn:
             query = sa.select(revoked_sessions.c.nonce).where(revoked_sessions.c.nonce == nonce)
             return (await conn.execute(query)).first() is not None
-
-    # -- video jobs --------------------------------------------------------------------------------
-
-    async def insert_job(self, job: VideoJobRecord) -> None:
-        """Record a new job (one short transaction)."""
-        async with self.transaction() as conn:
-            await conn.execute(sa.insert(video_jobs).values(**dataclasses.asdict(job)))
-
-    async def get_job(self, job_id: str) -> VideoJobRecord | None:
-        async with self.reading() as conn:
-            row = (
-                (await conn.execute(sa.select(video_jobs).where(video_jobs.c.id == job_id)))
-                .mappings()
-                .first()
-            )
-        return VideoJobRecord(**row) if row else None
-
-    async def update_job(self, job_id: str, *, only_if_status: str | None = None, **changes: Any) -> bool:
-        """Apply the changed fields of a job (and bump ``updated_at``); False if there is no such job
-        (or it is no longer in ``only_if_status``)."""
-        changes.setdefault("updated_at", utc_now())
-        statement = sa.update(video_jobs).where(video_jobs.c.id == job_id).values(**changes)
-        if only_if_status is not None:
-            statement = statement.where(video_jobs.c.status == only_if_status)
-        async with self.transaction() as conn:
-            result = await conn.execute(statement)
-        return bool(result.rowcount)
-
-    async def delete_job(self, job_id: str) -> bool:
-        async with self.transaction() as conn:
-            result = await conn.execute(sa.delete(video_jobs).where(video_jobs.c.id == job_id))
-        return bool(result.rowcount)
-
-    async def list_jobs(
-        self,
-        *,
-        limit: int = 20,
-        after: str | None = None,
-        order: str = "desc",
-        provider: str | None = None,
-        status: str | None = None,
-        client_key_id: str | None = None,
-    ) -> tuple[list[VideoJobRecord], bool]:
-        """A page of jobs in the order they were made (``desc``: newest first) after the job
-        ``after``, and whether more follow. Ids begin with their creation time, so the primary key
-        is that order."""
-        limit = max(1, min(limit, MAX_JOB_PAGE))
-        newest_first = order != "asc"
-        query = sa.select(video_jobs)
-        if provider is not None:
-            query = query.where(video_jobs.c.provider == provider)
-        if status is not None:
-            query = query.where(video_jobs.c.status == status)
-        if client_key_id is not None:
-            query = query.where(video_jobs.c.client_key_id == client_key_id)
-        if after is not None:
-            query = query.where(video_jobs.c.id < after if newest_first else video_jobs.c.id > after)
-        ordering = video_jobs.c.id.desc() if newest_first else video_jobs.c.id.asc()
-        async with self.reading() as conn:
-            rows = (await conn.execute(query.order_by(ordering).limit(limit + 1))).mappings().all()
-        return [VideoJobRecord(**row) for row in rows[:limit]], len(rows) > limit
 
 
 def _virtual_key(row: Mapping[str, Any]) -> VirtualKeyRecord:

@@ -136,8 +136,44 @@ video_jobs = sa.Table(
     sa.Column("error_code", sa.String(), nullable=True),
     sa.Column("error_message", sa.Text(), nullable=True),
     sa.Column("client_key_id", sa.String(), nullable=True),  # the virtual key that created it, if any
+    # Settlement (jobs/settler.py): when to ask the provider next (NULL once the job has ended), how
+    # often it was asked, since when it cannot be reached, and which process may ask it now.
+    sa.Column("next_poll_at", UTCDateTime(), nullable=True),
+    sa.Column("polls", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("unreachable_since", UTCDateTime(), nullable=True),
+    sa.Column("lease_owner", sa.String(), nullable=True),
+    sa.Column("lease_until", UTCDateTime(), nullable=True),
+    # The kept copy of the output (jobs/media): pending until copied, then where it is.
+    sa.Column("media_state", sa.String(), nullable=True),  # NULL | "pending" | "kept"
+    sa.Column("media_key", sa.Text(), nullable=True),
+    sa.Column("media_size", sa.BigInteger(), nullable=True),
+    sa.Column("media_type", sa.String(), nullable=True),
+    sa.Column("thumbnail_key", sa.Text(), nullable=True),
+    sa.Column("media_attempts", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("media_next_attempt_at", UTCDateTime(), nullable=True),
+    sa.Column("media_error", sa.Text(), nullable=True),
+    sa.Column("expires_at", UTCDateTime(), nullable=True),  # when its kept media is removed
     # A virtual key's own jobs, newest first (GET /v1/videos with a key).
     sa.Index("ix_video_jobs_client_key_id", "client_key_id", "id"),
+    # The jobs still to settle, by when they are due (ended jobs leave the index).
+    sa.Index(
+        "ix_video_jobs_next_poll_at",
+        "next_poll_at",
+        sqlite_where=sa.text("next_poll_at IS NOT NULL"),
+        postgresql_where=sa.text("next_poll_at IS NOT NULL"),
+    ),
+    sa.Index(
+        "ix_video_jobs_media_next_attempt_at",
+        "media_next_attempt_at",
+        sqlite_where=sa.text("media_next_attempt_at IS NOT NULL"),
+        postgresql_where=sa.text("media_next_attempt_at IS NOT NULL"),
+    ),
+    sa.Index(
+        "ix_video_jobs_expires_at",
+        "expires_at",
+        sqlite_where=sa.text("expires_at IS NOT NULL"),
+        postgresql_where=sa.text("expires_at IS NOT NULL"),
+    ),
 )
 
 # Small named counters shared by every instance, e.g. "providers_version", bumped on each admin change

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -19,6 +20,7 @@ class RecordedRequest:
     headers: dict[str, str]
     body: Any
     raw: bytes
+    at: float = field(default_factory=time.time)  # when it arrived (seconds since the epoch)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -26,6 +28,7 @@ class RecordedRequest:
             "path": self.path,
             "headers": self.headers,
             "body": self.body,
+            "at": self.at,
         }
         if self.body is None and self.raw:
             out["raw_base64"] = base64.b64encode(self.raw).decode()

@@ -1,0 +1,192 @@
+"""The video job table: records, pages of them, and the leases that let one process at a time ask a
+provider about a job.
+
+A lease (``lease_owner``, ``lease_until``) is taken in the store before a provider is asked about a
+job and given back with what it answered, so neither two workers nor two instances on one
+PostgreSQL ever ask at once, and a job whose process died is taken over once its lease runs out.
+A change that ends a job (its status becomes completed or failed) runs the store's ``job_end_hooks``
+in the same transaction: what must happen exactly when a job ends (a webhook event in the outbox)
+is written with its end, or not at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from irisgate.store.records import VideoJobRecord, utc_now
+from irisgate.store.tables import video_jobs
+
+MAX_JOB_PAGE = 100
+TERMINAL = ("completed", "failed")
+JobEndHook = Callable[[AsyncConnection, VideoJobRecord], Awaitable[None]]
+
+_c = video_jobs.c
+
+
+def _free_or_mine(owner: str, now: datetime) -> sa.ColumnElement[bool]:
+    return sa.or_(_c.lease_until.is_(None), _c.lease_until < now, _c.lease_owner == owner)
+
+
+class VideoJobsTable:
+    """`Store`'s video job methods (a mixin: it uses the store's `transaction` and `reading`)."""
+
+    job_end_hooks: list[JobEndHook]
+    transaction: Any
+    reading: Any
+    dialect: str
+
+    async def insert_job(self, job: VideoJobRecord) -> None:
+        """Record a new job (one short transaction)."""
+        async with self.transaction() as conn:
+            await conn.execute(sa.insert(video_jobs).values(**dataclasses.asdict(job)))
+
+    async def get_job(self, job_id: str) -> VideoJobRecord | None:
+        async with self.reading() as conn:
+            row = (await conn.execute(sa.select(video_jobs).where(_c.id == job_id))).mappings().first()
+        return VideoJobRecord(**row) if row else None
+
+    async def update_job(self, job_id: str, *, only_if_status: str | None = None, **changes: Any) -> bool:
+        """Apply the changed fields of a job (and bump ``updated_at``); False if there is no such job
+        (or it is no longer in ``only_if_status``)."""
+        condition = _c.status == only_if_status if only_if_status is not None else None
+        return await self.record_job(job_id, changes, condition=condition) is not None
+
+    async def record_job(
+        self,
+        job_id: str,
+        changes: dict[str, Any],
+        *,
+        lease_of: str | None = None,
+        condition: sa.ColumnElement[bool] | None = None,
+    ) -> VideoJobRecord | None:
+        """Apply ``changes`` (``updated_at`` bumped) and, with ``lease_of``, give back that owner's
+        lease (nothing is written if the lease is no longer its own). The job as stored after, or
+        None when nothing was written. A change to a terminal status runs ``job_end_hooks`` in the
+        same transaction, once: a job that had already ended does not end again."""
+        values = {"updated_at": utc_now(), **changes}
+        statement = sa.update(video_jobs).where(_c.id == job_id)
+        if condition is not None:
+            statement = statement.where(condition)
+        if lease_of is not None:
+            statement = statement.where(_c.lease_owner == lease_of)
+            values.update(lease_owner=None, lease_until=None)
+        ends = values.get("status") in TERMINAL
+        if ends:
+            statement = statement.where(_c.status.notin_(TERMINAL))
+        async with self.transaction() as conn:
+            row = (await conn.execute(statement.values(**values).returning(*_c))).mappings().first()
+            if row is None:
+                return None
+            job = VideoJobRecord(**row)
+            if ends:
+                for hook in self.job_end_hooks:
+                    await hook(conn, job)
+        return job
+
+    async def claim_job(
+        self, job_id: str, owner: str, until: datetime, client_key_id: str | None = None
+    ) -> VideoJobRecord | None:
+        """Take the lease of a job that has not ended, unless another process holds it; the job, or
+        None (leased elsewhere, ended, not there, or not ``client_key_id``'s)."""
+        now = utc_now()
+        statement = (
+            sa.update(video_jobs)
+            .where(_c.id == job_id, _c.status.notin_(TERMINAL), _free_or_mine(owner, now))
+            .values(lease_owner=owner, lease_until=until)
+            .returning(*_c)
+        )
+        if client_key_id is not None:
+            statement = statement.where(_c.client_key_id == client_key_id)
+        async with self.transaction() as conn:
+            row = (await conn.execute(statement)).mappings().first()
+        return VideoJobRecord(**row) if row else None
+
+    async def claim_due_jobs(self, owner: str, until: datetime, limit: int) -> list[VideoJobRecord]:
+        """Take the leases of up to ``limit`` jobs that are due (``next_poll_at`` passed) and free,
+        the longest due first. On PostgreSQL, rows another instance is claiming at the same moment
+        are skipped (SKIP LOCKED); SQLite serialises writers anyway."""
+        now = utc_now()
+        due = (
+            sa.select(_c.id)
+            .where(_c.next_poll_at.is_not(None), _c.next_poll_at <= now, _free_or_mine(owner, now))
+            .order_by(_c.next_poll_at)
+            .limit(limit)
+        )
+        if self.dialect == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        statement = (
+            sa.update(video_jobs)
+            .where(_c.id.in_(due.scalar_subquery()), _c.status.notin_(TERMINAL))
+            .values(lease_owner=owner, lease_until=until)
+            .returning(*_c)
+        )
+        async with self.transaction() as conn:
+            rows = (await conn.execute(statement)).mappings().all()
+        return sorted((VideoJobRecord(**row) for row in rows), key=lambda job: job.next_poll_at or now)
+
+    async def renew_leases(self, owner: str, job_ids: list[str], until: datetime) -> int:
+        """Keep the leases of jobs this process is still asking about."""
+        if not job_ids:
+            return 0
+        async with self.transaction() as conn:
+            result = await conn.execute(
+                sa.update(video_jobs)
+                .where(_c.id.in_(job_ids), _c.lease_owner == owner)
+                .values(lease_until=until)
+            )
+        return int(result.rowcount)
+
+    async def release_lease(self, job_id: str, owner: str) -> None:
+        async with self.transaction() as conn:
+            await conn.execute(
+                sa.update(video_jobs)
+                .where(_c.id == job_id, _c.lease_owner == owner)
+                .values(lease_owner=None, lease_until=None)
+            )
+
+    async def delete_job(self, job_id: str) -> bool:
+        async with self.transaction() as conn:
+            result = await conn.execute(sa.delete(video_jobs).where(_c.id == job_id))
+        return bool(result.rowcount)
+
+    async def count_jobs(self, *, active: bool | None = None) -> int:
+        query = sa.select(sa.func.count()).select_from(video_jobs)
+        if active is not None:
+            query = query.where(_c.status.notin_(TERMINAL) if active else _c.status.in_(TERMINAL))
+        async with self.reading() as conn:
+            return int((await conn.execute(query)).scalar() or 0)
+
+    async def list_jobs(
+        self,
+        *,
+        limit: int = 20,
+        after: str | None = None,
+        order: str = "desc",
+        provider: str | None = None,
+        status: str | None = None,
+        client_key_id: str | None = None,
+    ) -> tuple[list[VideoJobRecord], bool]:
+        """A page of jobs in the order they were made (``desc``: newest first) after the job
+        ``after``, and whether more follow. Ids begin with their creation time, so the primary key
+        is that order."""
+        limit = max(1, min(limit, MAX_JOB_PAGE))
+        newest_first = order != "asc"
+        query = sa.select(video_jobs)
+        if provider is not None:
+            query = query.where(_c.provider == provider)
+        if status is not None:
+            query = query.where(_c.status == status)
+        if client_key_id is not None:
+            query = query.where(_c.client_key_id == client_key_id)
+        if after is not None:
+            query = query.where(_c.id < after if newest_first else _c.id > after)
+        ordering = _c.id.desc() if newest_first else _c.id.asc()
+        async with self.reading() as conn:
+            rows = (await conn.execute(query.order_by(ordering).limit(limit + 1))).mappings().all()
+        return [VideoJobRecord(**row) for row in rows[:limit]], len(rows) > limit
