@@ -19,6 +19,7 @@ FLUX_FORMATS = ("jpeg", "png")
 KONTEXT_RATIOS = ("21:9", "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "9:21")
 KLING_DURATIONS = ("5", "10")
 KLING_RATIOS = ("16:9", "9:16", "1:1")
+MEGAPIXEL = 1024 * 1024  # fal bills 1024x1024 as one megapixel (assumed: see docs/providers/fal.md)
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class FalImageModel:
             return round(self.usd_per_image * len(sizes), 6)
         if self.usd_per_megapixel is None or not sizes or any(size is None for size in sizes):
             return None
-        megapixels = sum(math.ceil(w * h / 1_000_000) for w, h in sizes if w and h)  # type: ignore[misc]
+        megapixels = sum(math.ceil(w * h / MEGAPIXEL) for w, h in sizes if w and h)  # type: ignore[misc]
         return round(self.usd_per_megapixel * megapixels, 6)
 
 
