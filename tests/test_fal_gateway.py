@@ -173,7 +173,7 @@ def test_polling_reports_queue_and_progress(fal_gateway, fal_sim):
             break
     assert seen == [("queued", 0), ("in_progress", 33), ("in_progress", 67), ("completed", 100)]
     polls = [r for r in api_calls(fal_sim.sim, "GET") if r.path.endswith("/status")]
-    assert polls and all(r.raw == b"" for r in polls)
+    assert polls and all(r.headers["authorization"] == f"Key {FAL_TEST_KEY}" for r in polls)
 
 
 def test_delete_cancels_the_request(fal_gateway, fal_sim):
