@@ -4,4 +4,5 @@ pytest_plugins = [
     "fixtures_gateway",
     "fixtures_browser",
     "fixtures_proxy",
+    "fixtures_fal_sim",
 ]

@@ -200,17 +200,24 @@ def test_version():
 
 
 def test_readme_tour_simulate_then_serve(tmp_path):
-    """The README's offline tour: `irisgate simulate`, then `irisgate serve` with the example config."""
-    runware_port, runway_port, gateway_port = free_port(), free_port(), free_port()
+    """The README's offline tour: `irisgate simulate` (every provider's simulator), then `irisgate serve`
+    with the example config, which configures every provider against them."""
+    from irisgate.providers.catalog import PROVIDERS
+
     example = (Path(__file__).parent.parent / "examples" / "config.simulator.yaml").read_text()
-    assert "127.0.0.1:8702" in example and "127.0.0.1:8701" in example
+    ports: dict[str, int] = {}
+    simulate = [*IRISGATE, "simulate"]
+    for name, descriptor in PROVIDERS.items():
+        if descriptor.simulator is None:
+            continue
+        default = f"127.0.0.1:{descriptor.simulator.port}"
+        assert default in example, f"examples/config.simulator.yaml does not configure {name}"
+        ports[name] = free_port()
+        example = example.replace(default, f"127.0.0.1:{ports[name]}")
+        simulate += ["--port", f"{name}={ports[name]}"]
+    runware_port, gateway_port = ports["runware"], free_port()
     config = tmp_path / "config.yaml"
-    config.write_text(
-        example.replace("127.0.0.1:8702", f"127.0.0.1:{runware_port}").replace(
-            "127.0.0.1:8701", f"127.0.0.1:{runway_port}"
-        )
-    )
-    simulate = [*IRISGATE, "simulate", "--port", f"runware={runware_port}", "--port", f"runway={runway_port}"]
+    config.write_text(example)
     serve = [
         *IRISGATE,
         "serve",
@@ -228,8 +235,8 @@ def test_readme_tour_simulate_then_serve(tmp_path):
         wait_for_health(url, gateway)
         for _ in range(300):
             try:
-                httpx.get(f"http://127.0.0.1:{runware_port}/__fake/requests")
-                httpx.get(f"http://127.0.0.1:{runway_port}/__fake/requests")
+                for port in ports.values():
+                    httpx.get(f"http://127.0.0.1:{port}/__fake/requests")
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
@@ -253,6 +260,14 @@ def test_readme_tour_simulate_then_serve(tmp_path):
         )
         assert video.status == "completed", video
         assert client.videos.download_content(video.id).read()[4:8] == b"ftyp"
+
+        fal = client.images.generate(model="fal/fal-ai/flux/schnell", prompt="a fox", size="256x256")
+        assert fal.data[0].url.startswith(f"http://127.0.0.1:{ports['fal']}/files/")
+        fal_video = client.videos.create_and_poll(
+            model="fal/fal-ai/kling-video/v2.1/master/text-to-video", prompt="waves", poll_interval_ms=50
+        )
+        assert fal_video.status == "completed", fal_video
+        assert client.videos.download_content(fal_video.id).read()[4:8] == b"ftyp"
     finally:
         for process in (gateway, simulator):
             process.send_signal(signal.SIGINT)

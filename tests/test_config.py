@@ -531,7 +531,8 @@ TYPOS: list[tuple[str, Any, str]] = [
     (
         "provider name",
         lambda d: d["providers"].update(runwya={}),
-        "providers.runwya: unknown provider; did you mean `runway`? (known providers: runware, runway)",
+        "providers.runwya: unknown provider; did you mean `runway`? "
+        f"(known providers: {', '.join(sorted(PROVIDERS))})",
     ),
     (
         "proxy inside network_config",
