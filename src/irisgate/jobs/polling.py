@@ -1,16 +1,15 @@
 """Asking a provider how a video job is doing: the one path a client's retrieve and the settler share.
 
-Whoever asks first takes the job's lease in the store (`Store.claim_job`, `claim_due_jobs`), so no
-two processes ask about a job at once; within a process, a second ask while one is under way waits
-for its answer instead of asking again. The answer is recorded with the lease given back, and with
-when to ask next (`cadence.py`). A provider that cannot be reached is asked again later; past
-``settlement.give_up_after`` the job ends failed, saying why. A task the provider does not know
-ends its job failed.
+Whoever asks takes the job's lease in the store first (`Store.claim_job`, `claim_due_jobs`): a job
+whose lease is held, by another process or by this one, is not asked about again until the answer
+is recorded with the lease given back (or the lease runs out), so no job is ever asked about twice
+at once. The answer is recorded with when to ask next (`cadence.py`). A provider that cannot be
+reached is asked again later; past ``settlement.give_up_after`` the job ends failed, saying why. A
+task the provider does not know ends its job failed.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import secrets
@@ -42,7 +41,7 @@ class Poller:
         self.router = router
         self.settings = settings
         self.owner = new_owner()
-        self._asking: dict[str, asyncio.Future[VideoJobRecord]] = {}  # job id → the answer under way
+        self._asking: set[str] = set()  # the jobs this process holds the lease of, asking about them
 
     @property
     def leased(self) -> list[str]:
@@ -57,26 +56,17 @@ class Poller:
         return self.router.key_route(job.provider, job.key_id, job.model)
 
     async def ask(self, job: VideoJobRecord, *, raising: bool = True) -> VideoJobRecord:
-        """Ask about a job whose lease this process holds, and record the answer (which gives the
-        lease back). With ``raising``, a failure to get an answer is raised once recorded."""
-        under_way = self._asking.get(job.id)
-        if under_way is not None:
-            return await asyncio.shield(under_way)
-        answer: asyncio.Future[VideoJobRecord] = asyncio.get_running_loop().create_future()
-        self._asking[job.id] = answer
+        """Ask about a job whose lease this process has just taken, and record the answer (which
+        gives the lease back). With ``raising``, a failure to get an answer is raised once recorded."""
+        self._asking.add(job.id)
         try:
-            recorded = await self._ask(job)
-        except BaseException as error:
-            answer.set_exception(error)
-            answer.exception()  # marked retrieved: only the waiters, if any, see it
-            if raising or not isinstance(error, GatewayError):
+            return await self._ask(job)
+        except GatewayError:
+            if raising:
                 raise
             return job
-        else:
-            answer.set_result(recorded)
-            return recorded
         finally:
-            del self._asking[job.id]
+            self._asking.discard(job.id)
 
     async def _ask(self, job: VideoJobRecord) -> VideoJobRecord:
         try:

@@ -29,8 +29,10 @@ JobEndHook = Callable[[AsyncConnection, VideoJobRecord], Awaitable[None]]
 _c = video_jobs.c
 
 
-def _free_or_mine(owner: str, now: datetime) -> sa.ColumnElement[bool]:
-    return sa.or_(_c.lease_until.is_(None), _c.lease_until < now, _c.lease_owner == owner)
+def _free(now: datetime) -> sa.ColumnElement[bool]:
+    """No lease, or one that ran out. A lease this very process holds is not free either: it is
+    asking about the job now, or creating it."""
+    return sa.or_(_c.lease_until.is_(None), _c.lease_until < now)
 
 
 class VideoJobsTable:
@@ -92,12 +94,12 @@ class VideoJobsTable:
     async def claim_job(
         self, job_id: str, owner: str, until: datetime, client_key_id: str | None = None
     ) -> VideoJobRecord | None:
-        """Take the lease of a job that has not ended, unless another process holds it; the job, or
-        None (leased elsewhere, ended, not there, or not ``client_key_id``'s)."""
+        """Take the lease of a job that has not ended, unless someone holds it; the job, or None
+        (leased, ended, not there, or not ``client_key_id``'s)."""
         now = utc_now()
         statement = (
             sa.update(video_jobs)
-            .where(_c.id == job_id, _c.status.notin_(TERMINAL), _free_or_mine(owner, now))
+            .where(_c.id == job_id, _c.status.notin_(TERMINAL), _free(now))
             .values(lease_owner=owner, lease_until=until)
             .returning(*_c)
         )
@@ -114,7 +116,7 @@ class VideoJobsTable:
         now = utc_now()
         due = (
             sa.select(_c.id)
-            .where(_c.next_poll_at.is_not(None), _c.next_poll_at <= now, _free_or_mine(owner, now))
+            .where(_c.next_poll_at.is_not(None), _c.next_poll_at <= now, _free(now))
             .order_by(_c.next_poll_at)
             .limit(limit)
         )
