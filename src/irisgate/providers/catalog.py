@@ -8,12 +8,14 @@ below.
 from __future__ import annotations
 
 from irisgate.providers.descriptor import ProviderDescriptor
+from irisgate.providers.openai.descriptor import OPENAI
 from irisgate.providers.runware.descriptor import RUNWARE
 from irisgate.providers.runway.descriptor import RUNWAY
 
 PROVIDERS: dict[str, ProviderDescriptor] = {
     RUNWARE.name: RUNWARE,
     RUNWAY.name: RUNWAY,
+    OPENAI.name: OPENAI,
 }
 
 # What the playground offers first, when these providers are configured.
