@@ -15,8 +15,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from irisgate.providers.http import FilePart
 from irisgate.providers.openai.checks import check_body, check_uploads
 from irisgate.providers.openai.models import is_gpt_image
@@ -134,8 +132,10 @@ def _response_format(request: ImageRequestBase, model: str, body: dict[str, Any]
 
 
 def form_fields(body: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    """The body as multipart text parts, as the openai SDK writes them: text as it is, numbers and
-    booleans as JSON text, objects as `name[key]`, arrays as `name[]` repeated; nulls left out."""
+    """The body as multipart text parts, as the openai SDK writes them (`_base_client.py`
+    `_serialize_multipartform`, `_qs.py` with `array_format="brackets"`): text as it is, booleans
+    `true`/`false`, numbers as `str()` writes them, objects as `name[key]`, arrays as `name[]`
+    repeated; nulls left out."""
     for name, value in body.items():
         yield from _parts(name, value)
 
@@ -151,8 +151,10 @@ def _parts(name: str, value: Any) -> Iterator[tuple[str, str]]:
     elif isinstance(value, list):
         for item in value:
             yield from _parts(f"{name}[]", item)
+    elif isinstance(value, bool):
+        yield name, "true" if value else "false"
     else:
-        yield name, orjson.dumps(value).decode()
+        yield name, str(value)
 
 
 def edit_files(images: Sequence[UploadedImage], mask: UploadedImage | None) -> list[FilePart]:
