@@ -532,7 +532,7 @@ TYPOS: list[tuple[str, Any, str]] = [
         "provider name",
         lambda d: d["providers"].update(runwya={}),
         "providers.runwya: unknown provider; did you mean `runway`? "
-        f"(known providers: {', '.join(sorted(PROVIDERS))})",  # the whole catalog, whatever it holds
+        f"(known providers: {', '.join(sorted(PROVIDERS))})",
     ),
     (
         "proxy inside network_config",
