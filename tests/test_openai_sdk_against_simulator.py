@@ -161,6 +161,12 @@ def test_validation_errors_name_the_param(client):
     )
     assert bad_request(client.images.generate, model="dall-e-3", prompt="x", n=2)["param"] == "n"
     assert (
+        bad_request(client.images.generate, model="dall-e-2", prompt="x", style="vivid")["param"] == "style"
+    )
+    assert bad_request(client.images.generate, model="dall-e-3", prompt="x", style="anime")["message"] == (
+        "Invalid value: 'anime'. Supported values are: 'vivid' and 'natural'."
+    )
+    assert (
         bad_request(client.images.generate, model="dall-e-3", prompt="x", background="opaque")["param"]
         == "background"
     )

@@ -81,7 +81,7 @@ def for_status(status: int, message: str | None = None, code: str | None = None)
 
 def invalid_value(param: str, value: Any, allowed: tuple[str, ...]) -> ApiError:
     quoted = [f"'{item}'" for item in allowed]
-    listed = ", ".join(quoted[:-1]) + f", and {quoted[-1]}" if len(quoted) > 1 else quoted[0]
+    listed = ", ".join(quoted[:-1]) + f", and {quoted[-1]}" if len(quoted) > 2 else " and ".join(quoted)
     return ApiError(
         400, f"Invalid value: '{value}'. Supported values are: {listed}.", param=param, code="invalid_value"
     )

@@ -184,7 +184,8 @@ def _job(operation: str, fields: Fields, known: frozenset[str], default: str, in
     if background == "transparent" and output_format == "jpeg":
         raise ApiError(400, "Transparent background requires output_format png or webp.", param="background")
     fields.choice("moderation", ("low", "auto"))
-    fields.choice("style", spec.styles or ("vivid", "natural"))
+    if spec.styles:
+        fields.choice("style", spec.styles)
     fields.choice("input_fidelity", ("high", "low"))
     default_format = "b64_json" if spec.gpt else "url"
     return Job(
@@ -207,10 +208,11 @@ def _job(operation: str, fields: Fields, known: frozenset[str], default: str, in
 
 
 def _refuse_unsupported(fields: Fields, spec: SimModel) -> None:
-    """GPT image models take no `response_format` or `style`; DALL·E models none of the GPT options."""
-    refused = ("response_format", "style") if spec.gpt else GPT_ONLY
+    """GPT image models take no `response_format` or `style`; DALL·E models none of the GPT options,
+    and only dall-e-3 a `style`."""
+    refused = ("response_format", "style") if spec.gpt else GPT_ONLY if spec.styles else (*GPT_ONLY, "style")
     for name in refused:
-        if name in fields.data and not (name == "style" and spec.styles):
+        if name in fields.data:
             raise unknown_parameter(name)
 
 
