@@ -205,7 +205,7 @@ def _net(document: dict[str, Any]) -> dict[str, Any]:
 
 INVALID: list[tuple[str, Any, str]] = [
     ("providers not mapping", lambda d: d.update(providers=["runware"]), "providers"),
-    ("unknown provider", lambda d: d["providers"].update(openai={}), "providers.openai"),
+    ("unknown provider", lambda d: d["providers"].update(nosuchprovider={}), "providers.nosuchprovider"),
     ("provider not mapping", lambda d: d["providers"].update(runway="x"), "providers.runway"),
     ("keys not list", lambda d: _rw(d).update(keys={"name": "x"}), "providers.runware.keys"),
     ("key not mapping", lambda d: _rw(d).update(keys=["env.X"]), "providers.runware.keys[0]"),
@@ -336,7 +336,7 @@ def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
 
 
 def test_unknown_provider_lists_known_ones() -> None:
-    error = error_for(_with(lambda d: d["providers"].update(openai={})))
+    error = error_for(_with(lambda d: d["providers"].update(nosuchprovider={})))
     assert "runware" in error.message and "runway" in error.message
 
 

@@ -106,7 +106,7 @@ def test_each_client_sees_only_its_own_videos(media_gateway):
     ("body", "param"),
     [
         ({}, "name"),
-        ({"name": "x", "allowed_providers": ["openai"]}, "allowed_providers[0]"),
+        ({"name": "x", "allowed_providers": ["nosuchprovider"]}, "allowed_providers[0]"),
         ({"name": "x", "allowed_models": ["gen4.5"]}, "allowed_models[0]"),
         ({"name": "x", "rpm_limit": 0}, "rpm_limit"),
         ({"name": "x", "enabled": "yes"}, "enabled"),

@@ -15,7 +15,7 @@ host changes), never for a POST or DELETE: a provider that redirects those is mi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -46,6 +46,16 @@ class UpstreamResponse:
             return orjson.loads(self.body) if self.body else None
         except orjson.JSONDecodeError:
             return None
+
+
+@dataclass(frozen=True)
+class FilePart:
+    """A file of a multipart/form-data request: its field name, bytes, file name and media type."""
+
+    name: str
+    data: bytes
+    filename: str
+    content_type: str
 
 
 class UpstreamClient:
@@ -81,6 +91,22 @@ class UpstreamClient:
     async def post_json(self, url: str, payload: Any, headers: Mapping[str, str]) -> UpstreamResponse:
         return await self.request("POST", url, payload, headers)
 
+    async def post_multipart(
+        self,
+        url: str,
+        fields: Sequence[tuple[str, str]],
+        files: Sequence[FilePart],
+        headers: Mapping[str, str],
+    ) -> UpstreamResponse:
+        """A multipart/form-data POST (text fields, then files; a name may repeat), answered as
+        `request` answers. Field names are sent as given (`image[]`, `svg[model]`), not percent-encoded."""
+        form = aiohttp.FormData(quote_fields=False)  # made per call: aiohttp sends a FormData once
+        for name, value in fields:
+            form.add_field(name, value)
+        for part in files:
+            form.add_field(part.name, part.data, filename=part.filename, content_type=part.content_type)
+        return await self._send("POST", url, form, {**self.extra_headers, **headers})
+
     async def request(
         self, method: str, url: str, payload: Any = None, headers: Mapping[str, str] | None = None
     ) -> UpstreamResponse:
@@ -90,6 +116,11 @@ class UpstreamClient:
         if payload is not None:
             all_headers["Content-Type"] = "application/json"
             data = orjson.dumps(payload)
+        return await self._send(method, url, data, all_headers)
+
+    async def _send(
+        self, method: str, url: str, data: bytes | aiohttp.FormData | None, all_headers: dict[str, str]
+    ) -> UpstreamResponse:
         target = self._checked(url, all_headers)
         proxy, proxy_headers = self.proxies.route(target)
         if proxy_headers and target.scheme == "http":  # sent to the proxy as it is: no CONNECT

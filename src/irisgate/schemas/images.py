@@ -93,16 +93,25 @@ class GeneratedImage:
     b64_json: str | None = None
     seed: int | None = None
     provider_id: str | None = None
+    revised_prompt: str | None = None  # OpenAI's `Image.revised_prompt`, for models that rewrite prompts
 
 
 @dataclass
 class ImagesResult:
-    """What a provider returns for image generation or edit, before it becomes `ImagesResponse`."""
+    """What a provider returns for image generation or edit, before it becomes `ImagesResponse`.
+
+    `usage` holds what the provider reported of its usage (e.g. OpenAI's token counts), shown in the
+    answer's `usage` object beside irisgate's `cost`; `background` and `quality` are the values the
+    provider says it used (OpenAI's `ImagesResponse` fields).
+    """
 
     images: list[GeneratedImage] = field(default_factory=list)
     cost_usd: float | None = None
     output_format: str | None = None
     size: str | None = None
+    usage: dict[str, Any] = field(default_factory=dict)
+    background: str | None = None
+    quality: str | None = None
 
     def to_response(self, created: int) -> dict[str, Any]:
         data = []
@@ -116,12 +125,21 @@ class ImagesResult:
                 item["seed"] = image.seed
             if image.provider_id is not None:
                 item["id"] = image.provider_id
+            if image.revised_prompt is not None:
+                item["revised_prompt"] = image.revised_prompt
             data.append(item)
         body: dict[str, Any] = {"created": created, "data": data}
         if self.output_format:
             body["output_format"] = self.output_format
         if self.size:
             body["size"] = self.size
+        if self.background:
+            body["background"] = self.background
+        if self.quality:
+            body["quality"] = self.quality
+        usage = dict(self.usage)
         if self.cost_usd is not None:
-            body["usage"] = {"cost": self.cost_usd}
+            usage["cost"] = self.cost_usd
+        if usage:
+            body["usage"] = usage
         return body
