@@ -17,7 +17,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from irisgate.admin.service import AdminService
-from irisgate.providers.catalog import labels
+from irisgate.providers.catalog import PROVIDERS
+from irisgate.providers.descriptor import ProviderDescriptor
 from irisgate.schemas.errors import GatewayError
 from irisgate.server.ui import checked_form, is_htmx, page, render, see_other
 
@@ -58,10 +59,21 @@ async def providers_page(request: Request) -> Response:
     return await render_providers(request)
 
 
+def offer(descriptor: ProviderDescriptor) -> str:
+    """What a provider offers, in a line: its kinds of media and a few of its models."""
+    kinds = [
+        kind
+        for kind, models in (("Images", descriptor.image_models), ("video", descriptor.video_models))
+        if models
+    ]
+    examples = ", ".join(descriptor.models[:3])
+    return " and ".join(kinds).capitalize() + (f": {examples}, …" if examples else "")
+
+
 async def render_providers(request: Request, error: GatewayError | None = None) -> Response:
     configured = await admin(request).list_providers()
     names = {p["name"] for p in configured}
-    available = [(name, label) for name, label in labels().items() if name not in names]
+    available = [(d.name, d.label, offer(d)) for d in PROVIDERS.values() if d.name not in names]
     return render(
         request,
         "providers.html",
