@@ -169,6 +169,8 @@ class MediaKeeper:
                     renewed = loop.time()
             except GatewayError as error:  # the database is down: try again on the next tick
                 log.warning("keeping media: %s", error.message)
+            except Exception:  # never let the loop die: the next tick tries again
+                log.exception("keeping media")
             tick = TICK_SECONDS * random.uniform(0.8, 1.2)
             if free == 0 or (claimed and claimed == free):
                 with contextlib.suppress(TimeoutError):

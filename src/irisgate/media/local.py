@@ -126,8 +126,20 @@ class LocalStore:
 
 
 def _create(path: Path) -> int:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _make_folders(path.parent)
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+
+
+def _make_folders(folder: Path) -> None:
+    """The folder and its missing parents, each 0700 (`Path.mkdir(parents=True)` would give the
+    parents the default mode)."""
+    missing = []
+    while not folder.is_dir():
+        missing.append(folder)
+        folder = folder.parent
+    for each in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # made at the same moment by another copy
+            each.mkdir(mode=0o700)
 
 
 def _write_all(descriptor: int, data: bytes) -> None:
