@@ -713,3 +713,71 @@ def test_network_config_round_trips_through_to_dict() -> None:
     network = parse_config(base_document()).providers["runware"].network
     again = parse_network_config(network.to_dict(), "x", "https://unused")
     assert again == network
+
+
+# -- media -------------------------------------------------------------------------------------------
+
+
+def test_media_defaults_to_the_app_dir_kept_for_good(tmp_path: Path) -> None:
+    media = parse_config({}).media
+    assert (media.store, media.retention_days, media.retention_seconds) == ("local", None, None)
+    assert media.local_path(tmp_path) == tmp_path / "media"
+    relative = parse_config({"media": {"path": "kept", "retention_days": 0.5}}).media
+    assert relative.local_path(tmp_path) == tmp_path / "kept"
+    assert relative.retention_seconds == 43200
+
+
+def test_media_s3_reads_its_keys_from_the_environment_and_never_shows_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MEDIA_KEY_ID", "AKIA-SECRET-ID-123456")
+    monkeypatch.setenv("MEDIA_KEY", "media-SECRET-value-abcdef")
+    media = parse_config(
+        {
+            "media": {
+                "store": "s3",
+                "bucket": "irisgate-videos",
+                "prefix": "/prod/",
+                "endpoint_url": "http://127.0.0.1:9000/",
+                "region": "eu-west-1",
+                "access_key_id": "env.MEDIA_KEY_ID",
+                "secret_access_key": "env.MEDIA_KEY",
+            }
+        }
+    ).media
+    assert (media.bucket, media.prefix, media.endpoint_url) == (
+        "irisgate-videos",
+        "prod/",
+        "http://127.0.0.1:9000",
+    )
+    assert (media.access_key_id, media.secret_access_key) == (
+        "AKIA-SECRET-ID-123456",
+        "media-SECRET-value-abcdef",
+    )
+    shown = repr(media) + media.display()
+    assert "SECRET" not in shown
+    assert "env.MEDIA_KEY_ID" in media.display()
+
+
+@pytest.mark.parametrize(
+    ("media", "field", "fragment"),
+    [
+        ({"store": "gcs"}, "media.store", "local, s3"),
+        ({"bucket": "videos"}, "media.bucket", "`store: s3` only"),
+        ({"store": "s3"}, "media.bucket", "required"),
+        ({"store": "s3", "bucket": "Videos!"}, "media.bucket", "bucket name"),
+        ({"store": "s3", "bucket": "videos", "path": "/srv"}, "media.path", "local"),
+        ({"store": "s3", "bucket": "videos", "access_key_id": "x"}, "media.secret_access_key", "other half"),
+        ({"store": "s3", "bucket": "videos", "endpoint_url": "s3.local"}, "media.endpoint_url", "http"),
+        ({"retention_days": 0}, "media.retention_days", "above 0"),
+        ({"retention_days": True}, "media.retention_days", "days"),
+        ({"retention": 3}, "media.retention", "retention_days"),
+        ({"store": "s3", "bucket": "videos", "access_key_id": "env.IRISGATE_UNSET_VAR",
+          "secret_access_key": "x"}, "media.access_key_id", "IRISGATE_UNSET_VAR"),
+    ],
+)  # fmt: skip
+def test_media_mistakes_name_their_field(media: dict[str, Any], field: str, fragment: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_config({"media": media})
+    assert raised.value.field == field
+    assert fragment in raised.value.message

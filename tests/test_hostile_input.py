@@ -468,14 +468,15 @@ def test_the_served_document_is_the_fuzzed_one(media_gateway) -> None:
     assert served.json() == json.loads(json.dumps(openapi_document()))
 
 
-def test_the_document_offers_only_the_variant_that_is_served(media_gateway) -> None:
-    """`thumbnail` and `spritesheet` are planned, not served: the document must not offer them."""
+def test_the_document_offers_only_the_variants_that_are_served(media_gateway) -> None:
+    """`video` and `thumbnail` are served; `spritesheet` is not: the document must not offer it."""
     document = httpx.get(media_gateway.url + "/openapi.json").json()
-    [variant] = document["paths"]["/v1/videos/{video_id}/content"]["get"]["parameters"]
-    assert variant["name"] == "variant" and variant["schema"] == {"enum": ["video"]}
-    for planned in ("thumbnail", "spritesheet"):
-        response = httpx.get(media_gateway.base_url + f"/videos/video_x/content?variant={planned}")
-        assert_clean_error(response, 400, "variant", "unsupported_variant")
+    content = document["paths"]["/v1/videos/{video_id}/content"]
+    for method in ("get", "head"):
+        [variant] = content[method]["parameters"]
+        assert variant["name"] == "variant" and variant["schema"] == {"enum": ["video", "thumbnail"]}
+    response = httpx.get(media_gateway.base_url + "/videos/video_x/content?variant=spritesheet")
+    assert_clean_error(response, 400, "variant", "unsupported_variant")
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,14 @@ def admin_client(gateway) -> httpx.Client:
     return httpx.Client(base_url=gateway.url + "/api", headers={"Authorization": f"Bearer {token}"})
 
 
+def wait_until_kept(admin: httpx.Client, video_id: str) -> None:
+    """Until the gateway's own copy of the video is made (its media keeper downloads it once)."""
+    deadline = time.monotonic() + 60
+    while admin.get("/jobs").json()["data"][0]["media"]["state"] != "kept":
+        assert time.monotonic() < deadline, f"the media of {video_id} was never kept"
+        time.sleep(0.1)
+
+
 def one_character_changes(video_id: str) -> list[str]:
     """Every id made by changing one character of ``video_id`` (to a hex digit or another character)."""
     changed = []
@@ -69,6 +77,7 @@ def test_forged_ids_are_404_and_never_reach_the_provider(media_gateway, runway_s
     OpenAI(api_key=alice_key, base_url=media_gateway.base_url, max_retries=0).videos.poll(
         video_id, poll_interval_ms=20
     )
+    wait_until_kept(admin, video_id)
     heard_before = len(runway_sim.sim.requests)
     for candidate in forged:
         for method, suffix in (("GET", ""), ("GET", "/content"), ("DELETE", "")):
@@ -100,6 +109,7 @@ def test_an_id_that_matches_no_record_is_404_to_everyone(media_gateway, runway_s
         token = (media_gateway.app_dir / "admin_token").read_text().strip()
         headers = {"Authorization": f"Bearer {token}"}
     task_id = admin_client(media_gateway).get("/jobs").json()["data"][0]["upstream_id"]
+    wait_until_kept(admin_client(media_gateway), video.id)
     heard_before = len(runway_sim.sim.requests)
     candidates = one_character_changes(video.id)[::7] + earlier_id_forms(
         2, key_id_for("runway", "main"), task_id

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -129,6 +130,15 @@ def test_time_driven_video(client, runware_sim):
     task = video()
     post(client, task)
     assert all(poll(client, task["taskUUID"]).json()["data"][0]["status"] == "processing" for _ in range(3))
+
+
+def test_time_driven_video_finishes_with_nobody_asking(client, runware_sim):
+    runware_sim.sim.settings.async_delay_seconds = 0.3
+    task = video()
+    post(client, task)
+    time.sleep(0.4)
+    [item] = poll(client, task["taskUUID"]).json()["data"]  # the first poll: already done
+    assert item["status"] == "success"
 
 
 def test_number_results_seeds_and_cost(client):
@@ -586,6 +596,19 @@ def test_expired_video_urls(client, runware_sim, status):
     assert client.get(item["videoURL"]).status_code == status
     assert client.head(item["videoURL"]).status_code == status
     assert ranged(client, item["videoURL"], "bytes=0-9").status_code == status
+
+
+def test_video_urls_expire_on_schedule_for_good(client, runware_sim):
+    runware_sim.sim.settings.urls_expire_after_seconds = 0.5
+    runware_sim.sim.settings.urls_expired_status = 403
+    [item] = finish(client, video())
+    issued = time.monotonic()
+    assert client.get(item["videoURL"]).status_code == 200
+    time.sleep(max(0.0, issued + 0.6 - time.monotonic()))
+    assert client.get(item["videoURL"]).status_code == 403
+    [again] = poll(client, item["taskUUID"]).json()["data"]  # Runware gives the same, dead, URL
+    assert again["videoURL"] == item["videoURL"]
+    assert client.head(again["videoURL"]).status_code == 403
 
 
 # ---------------------------------------------------------------- Range parsing (unit)

@@ -6,6 +6,7 @@ import base64
 import io
 import re
 import struct
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -598,6 +599,24 @@ def test_time_driven_lifecycle(client: httpx.Client, runway_sim: RunwaySimHandle
     assert client.get(f"/v1/tasks/{slow}").json()["status"] == "SUCCEEDED"
 
 
+def test_time_driven_tasks_advance_with_nobody_asking(
+    client: httpx.Client, runway_sim: RunwaySimHandle
+) -> None:
+    """As the real API: a task's state is a matter of time, not of polls (the first GET can be the
+    terminal one), and a throttled task starts when a slot frees, asked or not."""
+    runway_sim.sim.settings.delay_seconds = 0.4
+    runway_sim.sim.settings.max_concurrent = 1
+    started = time.monotonic()
+    first, second, third = (create(client)["id"] for _ in range(3))
+    assert [t["status"] for t in runway_sim.sim.tasks()] == ["PENDING", "THROTTLED", "THROTTLED"]
+    time.sleep(max(0.0, started + 0.6 - time.monotonic()))  # the first ended, the second runs
+    assert client.get(f"/v1/tasks/{second}").json()["status"] == "RUNNING"
+    time.sleep(max(0.0, started + 1.4 - time.monotonic()))  # three turns of 0.4 s: all ended
+    assert [client.get(f"/v1/tasks/{task}").json()["status"] for task in (first, second, third)] == [
+        "SUCCEEDED"
+    ] * 3
+
+
 def test_throttled_beyond_max_concurrent(client: httpx.Client, runway_sim: RunwaySimHandle) -> None:
     runway_sim.sim.settings.max_concurrent = 1
     first, second, third = (create(client)["id"] for _ in range(3))
@@ -855,6 +874,23 @@ def test_padding_makes_a_larger_valid_file(
     assert probe_video(padded.content)[2] == (1280, 720)
     tail = httpx.get(video_url, headers={"Range": "bytes=-10"})
     assert tail.status_code == 206 and tail.content == b"\0" * 10
+
+
+def test_urls_expire_on_schedule_and_a_fresh_fetch_signs_new_ones(
+    client: httpx.Client, runway_sim: RunwaySimHandle
+) -> None:
+    runway_sim.sim.settings.polls_per_state = 0
+    runway_sim.sim.settings.urls_expire_after_seconds = 0.5
+    task_id = create(client, duration=2)["id"]
+    issued = time.monotonic()
+    [url] = client.get(f"/v1/tasks/{task_id}").json()["output"]
+    assert httpx.get(url).status_code == 200
+    time.sleep(max(0.0, issued + 0.6 - time.monotonic()))
+    expired = httpx.get(url)
+    assert expired.status_code == 403 and b"AccessDenied" in expired.content
+    assert httpx.head(url).status_code == 403
+    [fresh] = client.get(f"/v1/tasks/{task_id}").json()["output"]  # the task again: a new signature
+    assert fresh != url and httpx.get(fresh).content[4:8] == b"ftyp"
 
 
 def test_expired_and_tampered_urls_are_403(runway_sim: RunwaySimHandle, video_url: str) -> None:

@@ -637,3 +637,43 @@ async def test_a_store_of_revision_0001_gains_the_revoked_sessions_table(store_u
         assert await store.session_revoked("nonce") is True
     finally:
         await store.close()
+
+
+# -- kept media (media/keeper.py): claims of due work, conditional records ----------------------------
+
+
+async def test_due_media_is_claimed_once_longest_due_first_and_recorded_only_in_its_state(
+    store: Store,
+) -> None:
+    now = datetime.now(UTC)
+    due = [
+        job(
+            n,
+            status="completed",
+            media_state="pending",
+            media_next_attempt_at=now - timedelta(seconds=10 - n),
+        )
+        for n in range(4)
+    ]
+    later = job(5, status="completed", media_state="pending", media_next_attempt_at=now + timedelta(hours=1))
+    expiring = job(6, status="completed", media_state="kept", media_key="k", media_next_attempt_at=now)
+    done = job(7, status="completed", media_state="expired", media_next_attempt_at=None)
+    for record in [*due, later, expiring, done]:
+        await store.insert_job(record)
+
+    until = now + timedelta(minutes=2)
+    first, second = await asyncio.gather(store.claim_due_media(until, 3), store.claim_due_media(until, 3))
+    claimed = [record.id for record in first + second]
+    assert sorted(claimed) == sorted(record.id for record in [*due, expiring])  # each once
+    oldest = {record.id for record in due[:3]}  # the claim that ran first took the longest due
+    assert oldest in ({record.id for record in first}, {record.id for record in second})
+    assert all(record.media_next_attempt_at == until for record in first + second)
+    assert await store.claim_due_media(until, 10) == []  # claimed: not due again until the claim ends
+
+    assert await store.record_media(due[0].id, {"media_state": "kept", "media_key": "a"}, state="pending")
+    assert not await store.record_media(due[0].id, {"media_state": None}, state="pending")  # no longer
+    kept = await store.get_job(due[0].id)
+    assert (kept.media_state, kept.media_key) == ("kept", "a")
+    removed = await store.remove_job(due[0].id)
+    assert removed is not None and removed.media_key == "a"
+    assert await store.remove_job(due[0].id) is None

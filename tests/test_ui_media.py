@@ -198,3 +198,27 @@ def test_logs_list_filter_and_detail(page, gateway):
     expect(details).to_contain_text("in model '<b>nowhere</b>/model-x'")
     expect(details.locator("b")).to_have_count(0)
     screenshot(page, "log-detail")
+
+
+def test_the_videos_list_shows_the_first_frame_of_each_kept_video(page, gateway, runway_sim):
+    runway_sim.sim.settings.polls_per_state = 0  # the task ends at its first poll
+    client = gateway.openai()
+    video = client.videos.create(model="runway/gen4.5", prompt="a lighthouse at dawn", seconds="2")
+    assert client.videos.retrieve(video.id).status == "completed"
+
+    login(page, gateway)
+    nav(page, "Videos")
+    row = page.locator(f'#jobs-table tr[data-video="{video.id}"]')
+    expect(row).to_have_attribute("data-status", "completed")
+    thumbnail = row.locator("img.thumb")
+    expect(thumbnail).to_be_visible()  # the list refreshes itself until the copy is kept
+    expect(row).to_have_attribute("data-media", "kept")
+    thumbnail.evaluate("i => i.decode()")
+    assert thumbnail.evaluate("i => [i.naturalWidth, i.naturalHeight]") == [1280, 720]
+    expect(page.locator("#jobs")).to_have_attribute("data-active", "false")  # and then stops
+    screenshot(page, "videos-thumbnails")
+
+    row.get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(video.id)
+    poster = page.locator("#player").get_attribute("poster")
+    assert poster == f"/v1/videos/{video.id}/content?variant=thumbnail"

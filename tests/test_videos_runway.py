@@ -8,6 +8,7 @@ import httpx
 import openai
 import pytest
 
+from fixtures_gateway import media_config
 from media_helpers import data_uri, image_bytes
 from video_helpers import mp4_info, posts
 
@@ -228,8 +229,13 @@ def test_download_before_completion_and_bad_variant(media_gateway, runway_sim):
     thumbnail = httpx.get(
         f"{media_gateway.base_url}/videos/{video.id}/content", params={"variant": "thumbnail"}
     )
-    assert thumbnail.status_code == 400
-    assert thumbnail.json()["error"]["param"] == "variant"
+    assert thumbnail.status_code == 409  # as OpenAI answers before completion
+    assert thumbnail.json()["error"]["code"] == "video_not_ready"
+    spritesheet = httpx.get(
+        f"{media_gateway.base_url}/videos/{video.id}/content", params={"variant": "spritesheet"}
+    )
+    assert spritesheet.status_code == 400
+    assert spritesheet.json()["error"]["param"] == "variant"
 
 
 def test_range_download(media_gateway, runway_sim):
@@ -248,11 +254,17 @@ def test_range_download(media_gateway, runway_sim):
     assert beyond.status_code == 416
 
 
-def test_expired_output_url_is_refreshed(media_gateway, runway_sim):
-    client = media_gateway.openai()
+def test_expired_output_url_is_refreshed(make_gateway, runware_sim, runway_sim, monkeypatch):
+    """While no copy is kept (here: a media store that cannot be written), the provider's link serves,
+    refreshed once when it has expired."""
+    monkeypatch.setenv("IRISGATE_TEST_RUNWARE_KEY", runware_sim.api_key)
+    monkeypatch.setenv("IRISGATE_TEST_RUNWAY_KEY", runway_sim.api_key)
+    config = {**media_config(runware_sim, runway_sim), "media": {"path": "config.json/media"}}  # a file
+    gateway = make_gateway(config)
+    client = gateway.openai()
     video = client.videos.create_and_poll(model="runway/gen4.5", prompt="a meadow", seconds="2", **POLL)
     runway_sim.sim.settings.urls_expired = True
-    response = httpx.get(f"{media_gateway.base_url}/videos/{video.id}/content")
+    response = httpx.get(f"{gateway.base_url}/videos/{video.id}/content")
     assert response.status_code == 502  # the refreshed URL is expired too: a clear upstream error
     runway_sim.sim.settings.urls_expired = False
     assert client.videos.download_content(video.id).read()[4:8] == b"ftyp"

@@ -208,6 +208,7 @@ def config_check(path: Annotated[Path, typer.Argument(help="The config file to v
         f"provider API answers up to {config.max_upstream_body_mb:g} MiB",
         highlight=False,
     )
+    out.print(f"media: {config.media.display()}", highlight=False)
     console.print(f"[green]{escape(str(path))} is valid[/]: {len(config.providers)} provider(s)")
 
 

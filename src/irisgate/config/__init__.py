@@ -19,6 +19,7 @@ from irisgate.config.errors import ConfigError, field_path
 from irisgate.config.models import (
     GatewayConfig,
     KeyConfig,
+    MediaConfig,
     NetworkConfig,
     ProviderConfig,
     ProxyConfig,
@@ -31,6 +32,7 @@ __all__ = [
     "ConfigError",
     "GatewayConfig",
     "KeyConfig",
+    "MediaConfig",
     "NetworkConfig",
     "ProviderConfig",
     "ProxyConfig",

@@ -16,7 +16,7 @@ from typing import Any
 from irisgate.config.errors import ConfigError
 
 # Fields irisgate reads, per level.
-TOP_LEVEL = frozenset({"providers", "store", "admin_token", "limits", "server", "settlement"})
+TOP_LEVEL = frozenset({"providers", "store", "admin_token", "limits", "server", "settlement", "media"})
 PROVIDER = frozenset({"keys", "network_config", "proxy_config"})
 NETWORK = frozenset(
     {"base_url", "default_request_timeout_in_seconds", "max_retries", "retry_backoff_initial",
@@ -29,6 +29,11 @@ KEY = frozenset({"name", "value", "models", "weight", "enabled"})
 STORE = frozenset({"url"})
 SERVER = frozenset({"allowed_hosts", "allowed_origins"})
 SETTLEMENT = frozenset({"lease_seconds", "give_up_after", "max_polls_in_flight"})
+MEDIA = frozenset(
+    {"store", "path", "bucket", "prefix", "endpoint_url", "region", "access_key_id", "secret_access_key",
+     "retention_days"}
+)  # fmt: skip
+MEDIA_S3_ONLY = ("bucket", "prefix", "endpoint_url", "region", "access_key_id", "secret_access_key")
 LIMITS = frozenset(
     {"max_body_mb", "max_upstream_body_mb", "max_concurrent_large_bodies", "request_read_timeout_seconds"}
 )

@@ -29,6 +29,9 @@ DEFAULT_MAX_POLLS_IN_FLIGHT = 64
 DEFAULT_MAX_CONNS_PER_HOST = 1000
 MAX_CONNS_PER_HOST_LIMIT = 10000  # Bifrost's upper bound
 PROXY_TYPES = ("environment", "http", "none")
+MEDIA_STORES = ("local", "s3")
+DEFAULT_MEDIA_DIR = "media"  # the local media store's folder in the app dir
+MAX_RETENTION_DAYS = 36500.0
 MIB = 1024 * 1024
 
 
@@ -190,6 +193,56 @@ class SettlementConfig:
 
 
 @dataclass(frozen=True)
+class MediaConfig:
+    """`media`: where irisgate keeps a copy of each completed video and its thumbnail (media/).
+
+    ``local`` (the default): files under ``path`` (None: ``media`` in the app dir; a relative path is
+    taken from the app dir). ``s3``: objects in ``bucket`` under ``prefix``, on AWS or any
+    S3-compatible server at ``endpoint_url``; the access key pair is resolved (``env.NAME`` or the
+    literal), the ``*_ref`` fields keep it as written; without it, the AWS SDK's usual sources
+    (``AWS_ACCESS_KEY_ID``…, ``~/.aws``, an instance role) are used. ``retention_days``: how long a
+    video's media is kept after the video completed (None: for good)."""
+
+    store: str = "local"
+    path: Path | None = None
+    bucket: str | None = None
+    prefix: str = ""
+    endpoint_url: str | None = None
+    region: str | None = None
+    access_key_id: str | None = field(default=None, repr=False)
+    secret_access_key: str | None = field(default=None, repr=False)
+    access_key_id_ref: str | None = field(default=None, repr=False)
+    secret_access_key_ref: str | None = field(default=None, repr=False)
+    retention_days: float | None = None
+
+    def local_path(self, app_dir: Path) -> Path:
+        """The local store's folder."""
+        if self.path is None:
+            return app_dir / DEFAULT_MEDIA_DIR
+        return self.path if self.path.is_absolute() else app_dir / self.path
+
+    @property
+    def retention_seconds(self) -> float | None:
+        return None if self.retention_days is None else self.retention_days * 86400.0
+
+    def display(self, app_dir: Path | None = None) -> str:
+        """What `config check` shows: never a secret."""
+        kept = "kept for good" if self.retention_days is None else f"kept {self.retention_days:g} day(s)"
+        if self.store == "local":
+            where = (
+                str(self.local_path(app_dir)) if app_dir is not None else str(self.path or "<app dir>/media")
+            )
+            return f"local directory {where}, {kept}"
+        endpoint = f" at {self.endpoint_url}" if self.endpoint_url else ""
+        credentials = "the AWS SDK's own credentials"
+        if self.access_key_id_ref is not None:
+            shown = self.access_key_id_ref if env_var_of(self.access_key_id_ref) else "set"
+            secret = self.secret_access_key_ref or ""
+            credentials = f"key {shown}, secret {secret if env_var_of(secret) else 'set'}"
+        return f"S3 bucket {self.bucket}/{self.prefix}{endpoint} ({credentials}), {kept}"
+
+
+@dataclass(frozen=True)
 class GatewayConfig:
     providers: Mapping[str, ProviderConfig] = field(default_factory=dict)
     store_url: str | None = field(default=None, repr=False)  # may hold a database password
@@ -206,6 +259,8 @@ class GatewayConfig:
     allowed_origins: tuple[str, ...] | None = None
     # `settlement`: how jobs are settled in the background (jobs/settler.py)
     settlement: SettlementConfig = field(default_factory=lambda: SettlementConfig())
+    # `media`: where completed videos are kept (media/stores.py)
+    media: MediaConfig = field(default_factory=lambda: MediaConfig())
     source_path: Path | None = None
     # Paths of Bifrost fields irisgate accepts but does not use (unknown fields are errors).
     ignored_fields: tuple[str, ...] = ()

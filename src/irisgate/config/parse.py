@@ -18,6 +18,7 @@ from irisgate.config.fields import (
     BIFROST_TOP_LEVEL,
     KEY,
     LIMITS,
+    MEDIA,
     PROVIDER,
     SERVER,
     SETTLEMENT,
@@ -26,6 +27,7 @@ from irisgate.config.fields import (
     check_fields,
     unknown,
 )
+from irisgate.config.media import media_settings
 from irisgate.config.models import (
     MIB,
     GatewayConfig,
@@ -61,6 +63,8 @@ def parse_document(data: Any, source: str = "<config>") -> GatewayConfig:
     check_fields(server, "server", SERVER)
     settlement = mapping(data.get("settlement"), "settlement")
     check_fields(settlement, "settlement", SETTLEMENT)
+    media = mapping(data.get("media"), "media")
+    check_fields(media, "media", MEDIA)
     sized = limits_settings(limits)
     providers_data = mapping(data.get("providers"), "providers")
     providers: dict[str, ProviderConfig] = {}
@@ -79,6 +83,7 @@ def parse_document(data: Any, source: str = "<config>") -> GatewayConfig:
         **sized,
         **server_settings(server),
         settlement=settlement_settings(settlement),
+        media=media_settings(media),
     )
 
 

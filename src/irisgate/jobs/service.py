@@ -1,4 +1,5 @@
-"""The video job lifecycle: create, retrieve (refreshing from the provider), list, delete.
+"""The video job lifecycle: create, retrieve (refreshing from the provider), list, delete (with its
+kept media, through ``deleted_hooks``).
 
 The store is the authority on a job. A create writes the job's record (status ``submitting``, with
 its owner) before the provider is asked, so a task the provider may bill always has a record; a
@@ -10,6 +11,7 @@ no record is a 404, whatever it carries.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 
@@ -38,6 +40,9 @@ class VideoJobs:
         self.dispatcher = dispatcher
         self.poller = poller
         self.later = WriteLater(store)
+        # Run once a job is deleted, with its record as it was then (media/keeper.py removes its media);
+        # a hook's failure is logged, never the delete's.
+        self.deleted_hooks: list[Callable[[VideoJobRecord], Awaitable[None]]] = []
 
     async def aclose(self) -> None:
         await self.later.aclose()
@@ -158,7 +163,12 @@ class VideoJobs:
             except GatewayError as error:
                 if error.code != TASK_NOT_FOUND:  # a task the provider forgot needs no cancelling
                     raise
-        await self.store.delete_job(job.id)
+        deleted = await self.store.remove_job(job.id) or job
+        for hook in self.deleted_hooks:
+            try:
+                await hook(deleted)
+            except Exception:
+                log.exception("after deleting video job %s", job.id)
         return job
 
 

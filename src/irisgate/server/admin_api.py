@@ -153,6 +153,14 @@ def admin_job_view(job: VideoJobRecord) -> dict[str, Any]:
         "state": job.status,
         "upstream_id": job.upstream_id,
         "error": error,
+        "media": {  # its kept copy (media/keeper.py)
+            "state": job.media_state,
+            "size": job.media_size,
+            "type": job.media_type,
+            "thumbnail": job.thumbnail_key is not None,
+            "attempts": job.media_attempts,
+            "error": job.media_error,
+        },
     }
 
 

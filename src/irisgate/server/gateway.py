@@ -22,6 +22,8 @@ from irisgate.config import GatewayConfig
 from irisgate.jobs.polling import Poller
 from irisgate.jobs.service import VideoJobs
 from irisgate.jobs.settler import Settler
+from irisgate.media.keeper import MediaKeeper
+from irisgate.media.stores import MediaStore, open_media_store
 from irisgate.routing.dispatch import Dispatcher
 from irisgate.routing.registry import ProviderRegistry
 from irisgate.routing.router import Router
@@ -82,6 +84,8 @@ class Gateway:
         self.jobs: VideoJobs
         self.poller: Poller
         self.settler: Settler
+        self.media: MediaStore  # where completed videos are kept (config `media`)
+        self.keeper: MediaKeeper
 
     @asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
@@ -101,6 +105,10 @@ class Gateway:
         self.jobs = VideoJobs(self.store, self.dispatcher, self.poller)
         self.settler = Settler(self.poller)
         self.settler.start()
+        self.media = open_media_store(self.settings.config.media, self.settings.app_dir)
+        self.keeper = MediaKeeper(self.jobs, self.media, self.settings.config.media)
+        self.jobs.deleted_hooks.append(self.keeper.forget)
+        self.keeper.start()
         self.request_log = RequestLogWriter(self.store)
         await self.request_log.start()
         metrics_sharer = asyncio.create_task(metrics.share_every(), name="irisgate-metrics-share")
@@ -113,6 +121,8 @@ class Gateway:
             with contextlib.suppress(asyncio.CancelledError):
                 await metrics_sharer
             await self.settler.aclose()
+            await self.keeper.aclose()
+            await self.media.aclose()
             await self.jobs.aclose()
             await self.request_log.aclose()
             await self.registry.aclose()

@@ -40,8 +40,10 @@ STATUS_TEXT = {
     402: "The provider account is out of credits",
     403: "The model is not allowed (for the virtual key, or for any provider key), the provider refused, "
     "or the request came from a web page of another origin (server.allowed_origins)",
-    404: "No such video (ids irisgate did not make are 404), or the provider no longer knows it",
-    409: "The video's provider or key is no longer configured, or the video is not ready",
+    404: "No such video (ids irisgate did not make are 404), the provider no longer knows it, or it has "
+    "no thumbnail",
+    409: "The video's provider or key is no longer configured, or the video (or its thumbnail) is not ready",
+    410: "The video's kept media expired and was removed (media.retention_days)",
     413: "The request body (limits.max_body_mb) or an uploaded file is too large",
     415: "The body is not of a type this operation takes (JSON as application/json, or multipart/form-data)",
     416: "The requested range is outside the video",
@@ -51,7 +53,8 @@ STATUS_TEXT = {
     431: "Too many request headers, or headers too large",
     500: "Internal error in the gateway",
     502: "The provider failed, answered something unusable, or refused every key",
-    503: "The provider, or irisgate's store, is unavailable; or too many large bodies are being read",
+    503: "The provider, irisgate's store or its media store is unavailable; or too many large bodies "
+    "are being read",
     504: "The provider did not answer in time",
 }
 # any request: bad input, the body's type, the size guards, the Host and Origin guard, the unexpected
@@ -221,6 +224,21 @@ LIMIT = {"type": "integer", "minimum": 1, "maximum": 100}
 VIDEO_ID = {"name": "video_id", "in": "path", "required": True, "schema": TEXT}
 
 
+VARIANT = {
+    "name": "variant", "in": "query", "schema": {"enum": ["video", "thumbnail"]},
+    "description": "`video` (the default) or `thumbnail` (a WEBP of its first frame, at the video's size); "
+                   "OpenAI's `spritesheet` answers 400",
+}  # fmt: skip
+MEDIA = {"video/mp4": {"schema": BINARY}, "image/webp": {"schema": BINARY}}
+
+
+def content_answers() -> dict[str, Any]:
+    return {
+        **responses({"description": "The video, or its thumbnail", "content": MEDIA}, 410, 416, *JOB),
+        "206": {"description": "Part of it", "content": MEDIA},
+    }
+
+
 def operation(op_id: str, summary: str, answers: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {"operationId": op_id, "summary": summary, "responses": answers, **extra}
 
@@ -279,13 +297,13 @@ def openapi_document() -> dict[str, Any]:
         "/v1/videos/{video_id}/content": {
             "parameters": [VIDEO_ID],
             "get": operation(
-                "downloadVideoContent", "The finished video's bytes (Range requests give 206)",
-                {**responses({"description": "The video", "content": {"video/mp4": {"schema": BINARY}}},
-                              416, *JOB),
-                 "206": {"description": "Part of the video", "content": {"video/mp4": {"schema": BINARY}}}},
-                parameters=[{"name": "variant", "in": "query", "schema": {"enum": ["video"]},
-                             "description": "Only `video` for now (OpenAI's `thumbnail` and `spritesheet` "
-                                            "are planned; today they answer 400)"}]),
+                "downloadVideoContent",
+                "The finished video's bytes, or its thumbnail: the kept copy, else the provider's link "
+                "(Range requests give 206)",
+                content_answers(), parameters=[VARIANT]),
+            "head": operation(
+                "headVideoContent", "The headers a GET of the video (or its thumbnail) would answer",
+                content_answers(), parameters=[VARIANT]),
         },
         "/v1/videos/{video_id}/remix": {
             "parameters": [VIDEO_ID],

@@ -1,4 +1,5 @@
-"""Videos: the jobs list (polled by htmx while a job runs) and a job page that plays, downloads, cancels.
+"""Videos: the jobs list (polled by htmx while a job runs or its media is being kept; each kept video
+shows its thumbnail) and a job page that plays, downloads, cancels.
 
 Both pages refresh the running jobs they show through `VideoJobs.refresh` (with the key that created
 each job), as `GET /v1/videos/{id}` does.
@@ -22,6 +23,7 @@ from irisgate.schemas.videos import TERMINAL_STATUSES
 from irisgate.server.ui import checked_form, is_htmx, page, render, see_other
 from irisgate.server.videos import video_object
 from irisgate.store import VideoJobRecord
+from irisgate.store.media import PENDING
 
 log = logging.getLogger("irisgate.ui")
 PAGE_SIZE = 50
@@ -36,6 +38,11 @@ class JobRow:
     @property
     def active(self) -> bool:
         return self.job.status not in TERMINAL_STATUSES
+
+    @property
+    def changing(self) -> bool:
+        """Running, or completed with its copy (and thumbnail) still to be kept: worth a refresh."""
+        return self.active or (self.job.status == "completed" and self.job.media_state == PENDING)
 
 
 def jobs_of(request: Request) -> VideoJobs:
@@ -66,7 +73,7 @@ async def videos_page(request: Request) -> Response:
     context = {
         "section": "videos",
         "rows": rows,
-        "any_active": any(row.active for row in rows),
+        "any_active": any(row.changing for row in rows),
         "has_more": has_more,
         "provider": provider or "",
         "after": after or "",

@@ -9,9 +9,9 @@ from starlette.responses import Response
 from starlette.routing import Route as HttpRoute
 
 from irisgate.admin.clients import require_models
-from irisgate.jobs.download import stream_video
 from irisgate.jobs.ids import is_video_id, not_found
 from irisgate.jobs.service import VideoJobs
+from irisgate.media.serving import serve_thumbnail, serve_video
 from irisgate.schemas.errors import invalid_request, unsupported_operation
 from irisgate.schemas.validation import parse_model
 from irisgate.schemas.videos import TERMINAL_STATUSES, ImageReference, VideoCreateRequest
@@ -22,6 +22,7 @@ from irisgate.server.uploads import check_data_uri, read_image
 from irisgate.store import VideoJobRecord
 
 POLL_AFTER_MS = "2000"
+VARIANTS = ("video", "thumbnail")  # OpenAI's third, `spritesheet`, is a 400
 MAX_PAGE = 100
 
 
@@ -38,7 +39,7 @@ def video_object(job: VideoJobRecord) -> dict[str, Any]:
         "progress": job.progress,
         "created_at": int(job.created_at.timestamp()),
         "completed_at": int(job.completed_at.timestamp()) if job.completed_at else None,
-        "expires_at": None,
+        "expires_at": int(job.expires_at.timestamp()) if job.expires_at else None,
         "model": f"{job.provider}/{job.model}",
         "prompt": job.prompt,
         "seconds": job.seconds or "auto",
@@ -134,16 +135,22 @@ async def retrieve_video(request: Request, ctx: CallContext) -> Response:
 
 @observed("/v1/videos/{id}/content")
 async def download_video(request: Request, ctx: CallContext) -> Response:
+    """The video (or its thumbnail): the kept copy, else the provider's link (media/serving.py).
+    Starlette answers HEAD through this GET route: the headers alone."""
     variant = request.query_params.get("variant", "video")
-    if variant != "video":
+    if variant not in VARIANTS:
         raise invalid_request(
-            f"variant {variant!r} is not available: irisgate serves the video itself (variant=video)",
+            f"variant {variant!r} is not available: irisgate serves the video and its thumbnail "
+            "(variant=video, variant=thumbnail)",
             "variant",
             code="unsupported_variant",
         )
-    jobs = jobs_of(request)
-    job = ctx.use_job(await jobs.retrieve(video_id_of(request), ctx.client))
-    return await stream_video(jobs, job, request.headers.get("range"))
+    gateway = request.app.state.gateway
+    job = ctx.use_job(await gateway.jobs.retrieve(video_id_of(request), ctx.client))
+    head = request.method == "HEAD"
+    if variant == "thumbnail":
+        return await serve_thumbnail(gateway.media, job, request.headers.get("range"), head)
+    return await serve_video(gateway.jobs, gateway.media, job, request.headers.get("range"), head)
 
 
 @observed("/v1/videos")
@@ -186,6 +193,6 @@ routes = [
     HttpRoute("/v1/videos", list_videos, methods=["GET"]),
     HttpRoute("/v1/videos/{video_id}", retrieve_video, methods=["GET"]),
     HttpRoute("/v1/videos/{video_id}", delete_video, methods=["DELETE"]),
-    HttpRoute("/v1/videos/{video_id}/content", download_video, methods=["GET"]),
+    HttpRoute("/v1/videos/{video_id}/content", download_video, methods=["GET", "HEAD"]),
     HttpRoute("/v1/videos/{video_id}/remix", remix_video, methods=["POST"]),
 ]

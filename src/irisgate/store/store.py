@@ -26,6 +26,7 @@ from irisgate.config.models import ProviderConfig
 from irisgate.store import admin_rows
 from irisgate.store.engine import IMMEDIATE, create_engine
 from irisgate.store.errors import StoreIncompatible, unavailable_as_503
+from irisgate.store.media import MediaTable
 from irisgate.store.records import (
     KeyRecord,
     ProviderRecord,
@@ -72,7 +73,7 @@ def _upgrade_head(connection: Connection) -> None:
     command.upgrade(alembic_config(connection), "head")
 
 
-class Store(VideoJobsTable):
+class Store(VideoJobsTable, MediaTable):
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self.job_end_hooks: list[JobEndHook] = []  # run as a job ends, in its transaction

@@ -131,7 +131,7 @@ class RunwareSimulator:
         item = self.state.media.get(media_uuid.lower())
         if item is None or item.ext != ext or item.kind != kind:
             return Response(b"Not Found", status_code=404, media_type="text/plain")
-        if self.settings.urls_expired:
+        if self.settings.urls_expired or item.expired(self.settings.urls_expire_after_seconds):
             status = self.settings.urls_expired_status
             text = b"Forbidden" if status == 403 else b"Not Found"
             return Response(text, status_code=status, media_type="text/plain")

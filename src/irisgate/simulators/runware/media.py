@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 from ..common.byte_ranges import RangedMedia
 
@@ -41,6 +42,11 @@ VIDEO_PATH_PREFIX = "/video/ws/0.5/vi/"
 class StoredMedia(RangedMedia):
     ext: str
     kind: str = "image"  # "image" (served under MEDIA_PATH_PREFIX) | "video" (VIDEO_PATH_PREFIX)
+    issued: float = field(default_factory=time.monotonic)  # when its URL was first given out
+
+    def expired(self, after: float | None) -> bool:
+        """Whether its URL has stopped working, ``after`` seconds from when it was given out."""
+        return after is not None and time.monotonic() - self.issued >= after
 
 
 class MediaStore:

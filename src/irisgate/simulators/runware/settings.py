@@ -37,6 +37,9 @@ class RunwareSimSettings(SimSettings):
     # Media URLs stop working: they answer `urls_expired_status` (404 or 403).
     urls_expired: bool = False
     urls_expired_status: int = 404
+    # Each media URL answers `urls_expired_status` once this many seconds have passed since it was
+    # given out (a task's results), for good: Runware gives the same URL again. None: never.
+    urls_expire_after_seconds: float | None = None
     # None = any well-formed AIR (`provider:id@version`) is a model; else only these.
     known_models: set[str] | None = None
     # Reject fields outside the imageInference / videoInference allowlist with `unsupportedParameter`.

@@ -36,7 +36,7 @@ from .issues import invalid_type, validation_body
 from .media import OUTPUT_PATH_PREFIX, new_plan, serve_output, url_builder
 from .models import ENDPOINTS, credits_for, output_seconds, output_size
 from .settings import KEY_FORMAT, RunwaySimSettings
-from .tasks import SUCCESS, Task, TaskStore
+from .tasks import SUCCESS, Task, TaskStore, UrlFor
 from .uploads import (
     UPLOAD_MAX_BYTES,
     UPLOAD_PATH_PREFIX,
@@ -86,7 +86,7 @@ class RunwaySimulator:
 
     def tasks(self) -> list[dict[str, Any]]:
         """The public object of every task created (deleted ones too), oldest first; polls nothing."""
-        return self.task_store.snapshot(url_builder(self._base_url))
+        return self.task_store.snapshot(self._url_builder())
 
     def add_fault(self, fault: RunwayFault) -> None:
         self.faults.add(fault)
@@ -104,6 +104,9 @@ class RunwaySimulator:
         self.settings.restore(self._initial_settings, keep_api_keys=True)
 
     # ------------------------------------------------------------------ plumbing
+
+    def _url_builder(self) -> UrlFor:
+        return url_builder(self._base_url, self.settings.urls_expire_after_seconds)
 
     async def _record(self, request: Request) -> RecordedRequest:
         recorded = await read_request(request)
@@ -238,7 +241,7 @@ class RunwaySimulator:
             return self._error(error)
         if task is None:
             return self._deliver(spoiler, self._error(ApiError(404, TASK_NOT_FOUND)))
-        polled = self.task_store.poll(task, url_builder(self._base_url))
+        polled = self.task_store.poll(task, self._url_builder())
         return self._deliver(spoiler, json_response(200, polled))
 
     async def _delete_task(self, request: Request) -> Response:

@@ -43,6 +43,9 @@ class RunwaySimSettings(SimSettings):
     should_retry_header: str | None = None
     # Output URLs answer 403 (CloudFront-style XML AccessDenied).
     urls_expired: bool = False
+    # Each output URL answers that 403 once this many seconds have passed since it was given out (in a
+    # task object); fetching the task again gives fresh URLs, as Runway's signed ones. None: never.
+    urls_expire_after_seconds: float | None = None
     # Fetch http(s) inputs: HEAD then GET, no redirects, Content-Type must match the field.
     fetch_url_inputs: bool = False
     # A trailing MP4 `free` box of this many bytes on every output video (0, or >= 16), streamed.

@@ -4,14 +4,16 @@ or CANCELLED; plus the public task object of each status (reference §2.5).
 Poll-driven by default: each `GET /v1/tasks/{id}` of a task counts one poll. The first
 `polls_per_state` polls answer PENDING, the next `running_polls` answer RUNNING with progress
 k/(running_polls+1), later polls the terminal state (`polls_per_state=0`: terminal at the first poll).
-With `delay_seconds` set it is time-driven instead: terminal that long after the task started, PENDING
-for the first 10% of it. With `max_concurrent`, a task created while its API key already has that many
-unfinished tasks waits THROTTLED (not polled forward) until one finishes; its clock starts then.
+With `delay_seconds` set it is time-driven instead, as the real API: terminal that long after the task
+started, PENDING for the first 10% of it, whether or not anyone asks. With `max_concurrent`, a task
+created while its API key already has that many unfinished tasks waits THROTTLED (not polled forward)
+until one finishes; its clock starts then (time-driven: the moment that one ends, asked or not).
 The outcome (success, failure, cancellation) is decided at creation; a DELETE cancels an unfinished task.
 """
 
 from __future__ import annotations
 
+import bisect
 import threading
 import time
 from collections.abc import Callable
@@ -46,7 +48,7 @@ class OutputPlan:
     """One output file, rendered when first downloaded: a video or a PNG of this size."""
 
     media_id: str
-    token: str
+    token: str  # the secret its URLs' tokens are signed with (media.sign)
     kind: str  # "video" | "image"
     width: int
     height: int
@@ -122,6 +124,8 @@ class TaskStore:
     def _settle(self, api_key: str | None) -> None:
         """Mark finished tasks of this key, then start throttled ones while slots are free."""
         mine = [t for t in self._tasks if t.api_key == api_key]
+        if self._settings.delay_seconds is not None:
+            self._start_in_time(mine)
         for task in mine:
             if not task.finished and not task.throttled and self._phase(task)[0] in TERMINAL:
                 task.finished = True
@@ -132,6 +136,28 @@ class TaskStore:
                 task.throttled = False
                 task.started = self._clock()
                 active += 1
+
+    def _start_in_time(self, mine: list[Task]) -> None:
+        """Time-driven: a throttled task starts the moment a running one of its key ends (its clock
+        starts then, not when someone next asks), so the whole queue moves with time alone."""
+        limit = self._settings.max_concurrent
+        delay = self._settings.delay_seconds
+        if limit is None or delay is None:
+            return
+        now = self._clock()
+        ends = sorted(t.started + max(delay, 0.0) for t in mine if _running(t))
+        for task in mine:
+            if not task.throttled:
+                continue
+            if len(ends) >= limit:
+                freed = ends.pop(0)
+                if freed > now:  # no slot frees before now: this task (and those after it) wait
+                    return
+            else:  # a slot is free already (a task was cancelled): the remaining code starts it now
+                return
+            task.throttled = False
+            task.started = freed
+            bisect.insort(ends, freed + max(delay, 0.0))
 
     # ------------------------------------------------------------------ operations
 
