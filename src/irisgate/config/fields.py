@@ -16,7 +16,7 @@ from typing import Any
 from irisgate.config.errors import ConfigError
 
 # Fields irisgate reads, per level.
-TOP_LEVEL = frozenset({"providers", "store", "admin_token", "limits", "server", "settlement"})
+TOP_LEVEL = frozenset({"providers", "store", "admin_token", "limits", "server", "settlement", "webhooks"})
 PROVIDER = frozenset({"keys", "network_config", "proxy_config"})
 NETWORK = frozenset(
     {"base_url", "default_request_timeout_in_seconds", "max_retries", "retry_backoff_initial",
@@ -29,6 +29,10 @@ KEY = frozenset({"name", "value", "models", "weight", "enabled"})
 STORE = frozenset({"url"})
 SERVER = frozenset({"allowed_hosts", "allowed_origins"})
 SETTLEMENT = frozenset({"lease_seconds", "give_up_after", "max_polls_in_flight"})
+WEBHOOKS = frozenset(
+    {"allow_private_urls", "retry_backoff_initial", "retry_backoff_max", "give_up_after", "timeout_seconds",
+     "disable_after_failures", "disable_after_failing_for", "max_in_flight"}
+)  # fmt: skip
 LIMITS = frozenset(
     {"max_body_mb", "max_upstream_body_mb", "max_concurrent_large_bodies", "request_read_timeout_seconds"}
 )

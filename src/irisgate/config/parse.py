@@ -23,6 +23,7 @@ from irisgate.config.fields import (
     SETTLEMENT,
     STORE,
     TOP_LEVEL,
+    WEBHOOKS,
     check_fields,
     unknown,
 )
@@ -35,7 +36,7 @@ from irisgate.config.models import (
 )
 from irisgate.config.network import mapping, parse_file_network_config, parse_network_config
 from irisgate.config.secrets import resolve_secret
-from irisgate.config.sections import limits_settings, server_settings, settlement_settings
+from irisgate.config.sections import limits_settings, server_settings, settlement_settings, webhooks_settings
 from irisgate.providers.catalog import PROVIDERS
 
 __all__ = ["parse_document", "parse_key", "parse_models", "parse_network_config"]
@@ -61,6 +62,8 @@ def parse_document(data: Any, source: str = "<config>") -> GatewayConfig:
     check_fields(server, "server", SERVER)
     settlement = mapping(data.get("settlement"), "settlement")
     check_fields(settlement, "settlement", SETTLEMENT)
+    webhooks = mapping(data.get("webhooks"), "webhooks")
+    check_fields(webhooks, "webhooks", WEBHOOKS)
     sized = limits_settings(limits)
     providers_data = mapping(data.get("providers"), "providers")
     providers: dict[str, ProviderConfig] = {}
@@ -79,6 +82,7 @@ def parse_document(data: Any, source: str = "<config>") -> GatewayConfig:
         **sized,
         **server_settings(server),
         settlement=settlement_settings(settlement),
+        webhooks=webhooks_settings(webhooks),
     )
 
 
