@@ -5,4 +5,5 @@ pytest_plugins = [
     "fixtures_browser",
     "fixtures_proxy",
     "fixtures_fal_sim",
+    "webhook_receiver",
 ]

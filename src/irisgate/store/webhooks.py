@@ -140,8 +140,8 @@ async def insert_event(
         await conn.execute(sa.insert(webhook_deliveries), [dataclasses.asdict(d) for d in deliveries])
 
 
-def _free_or_mine(owner: str, now: datetime) -> sa.ColumnElement[bool]:
-    return sa.or_(_d.lease_until.is_(None), _d.lease_until < now, _d.lease_owner == owner)
+def _free(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.or_(_d.lease_until.is_(None), _d.lease_until < now)
 
 
 class WebhooksTable:
@@ -219,7 +219,7 @@ class WebhooksTable:
                 _d.next_attempt_at <= now,
                 _d.status == PENDING,
                 _e.enabled.is_(True),
-                _free_or_mine(owner, now),
+                _free(now),  # not "or mine": this process sends each delivery once at a time
             )
             .order_by(_d.next_attempt_at)
             .limit(limit)
@@ -377,7 +377,7 @@ async def _end_waiting(conn: AsyncConnection, endpoint_id: str, why: str) -> Non
     now = utc_now()
     await conn.execute(
         sa.update(webhook_deliveries)
-        .where(_d.endpoint_id == endpoint_id, _d.status == PENDING, _free_or_mine("", now))
+        .where(_d.endpoint_id == endpoint_id, _d.status == PENDING, _free(now))
         .values(status=FAILED, next_attempt_at=None, last_error=why, ended_at=now, updated_at=now)
     )
 
