@@ -37,6 +37,7 @@ class Receiver:
     url: str = ""
     answers: list[int] = field(default_factory=list)  # the next answers' statuses, in order
     delay_seconds: float = 0.0  # before each answer
+    hang: int = 0  # the next requests get no answer for a minute (recorded with status 0)
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -57,10 +58,19 @@ class Receiver:
             self.received.clear()
             self.answers.clear()
             self.delay_seconds = 0.0
+            self.hang = 0
 
     def app(self) -> Starlette:
         async def hook(request: Request) -> Response:
             body = await request.body()
+            with self.lock:
+                hanging = self.hang > 0
+                self.hang -= hanging
+            if hanging:
+                with self.lock:
+                    self.received.append(Received(body, dict(request.headers), time.time(), 0))
+                await asyncio.sleep(60)
+                return Response(b"too late", 200)
             if self.delay_seconds:
                 await asyncio.sleep(self.delay_seconds)
             with self.lock:

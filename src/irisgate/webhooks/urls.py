@@ -38,8 +38,8 @@ def address_problem(address: IPAddress) -> str | None:
         ("an unspecified", address.is_unspecified),
         ("a link-local", address.is_link_local),
         ("a multicast", address.is_multicast),
-        ("a private", address.is_private),
         ("a reserved", address.is_reserved),
+        ("a private", address.is_private),
     ):
         if flag:
             return f"{kind} address ({address})"
