@@ -86,6 +86,16 @@ class WebhookDeliveryRecord:
 
 
 @dataclass(frozen=True)
+class RecordedAttempt:
+    """An attempt of a delivery, and the delivery's fields after it."""
+
+    delivery_id: str
+    attempt: WebhookAttemptRecord
+    changes: dict[str, Any]
+    disable_rule: tuple[int, float] | None = None
+
+
+@dataclass(frozen=True)
 class DueDelivery:
     """A claimed delivery with what sending it takes."""
 
@@ -113,6 +123,12 @@ def _endpoint_values(record: WebhookEndpointRecord) -> dict[str, Any]:
     values = dataclasses.asdict(record)
     values["event_types"] = list(record.event_types)
     return values
+
+
+def _attempt_values(attempt: WebhookAttemptRecord, delivery_id: str) -> dict[str, Any]:
+    values = dataclasses.asdict(attempt)
+    del values["id"]  # the database numbers them
+    return {**values, "delivery_id": delivery_id}
 
 
 def _prefixed(row: Mapping[str, Any], prefix: str) -> dict[str, Any]:
@@ -224,6 +240,9 @@ class WebhooksTable:
             .order_by(_d.next_attempt_at)
             .limit(limit)
         )
+        async with self.reading() as conn:  # a read first: most ticks find nothing, and take no write lock
+            if (await conn.execute(due.limit(1))).first() is None:
+                return []
         if self.dialect == "postgresql":
             due = due.with_for_update(of=webhook_deliveries, skip_locked=True)
         claim = (
@@ -250,36 +269,34 @@ class WebhooksTable:
                 .values(lease_until=until)
             )
 
-    async def record_attempt(
-        self,
-        delivery_id: str,
-        owner: str,
-        attempt: WebhookAttemptRecord,
-        changes: dict[str, Any],
-        disable_rule: tuple[int, float] | None,
-    ) -> WebhookEndpointRecord | None:
-        """Keep an attempt, give the lease back with the delivery's next state (``changes``), and count
-        the attempt in its endpoint's run of failures. ``disable_rule`` (failures in a row, seconds
-        since the first): when the run reaches both, the endpoint is disabled, saying why. The
-        endpoint as it is after, or None if this process no longer held the lease (another one has
-        the delivery: only the attempt is kept)."""
-        values = {"updated_at": utc_now(), "lease_owner": None, "lease_until": None, **changes}
+    async def record_attempts(
+        self, owner: str, attempts: Sequence[RecordedAttempt]
+    ) -> list[WebhookEndpointRecord | None]:
+        """Keep attempts, each giving its delivery's lease back with the delivery's next state, and
+        counted in its endpoint's run of failures (one transaction for them all: the deliverer writes
+        them as one writer, not one per send). For each, the endpoint as it is after, or None if this
+        process no longer held the lease (another one has the delivery: only the attempt is kept).
+
+        An attempt's ``disable_rule`` (failures in a row, seconds since the first): when the run
+        reaches both, the endpoint is disabled, saying why, and its waiting deliveries end failed."""
+        results: list[WebhookEndpointRecord | None] = []
         async with self.transaction() as conn:
-            await conn.execute(
-                sa.insert(webhook_attempts).values(
-                    **{**dataclasses.asdict(attempt), "delivery_id": delivery_id, "id": None}
+            rows = [_attempt_values(a.attempt, a.delivery_id) for a in attempts]
+            await conn.execute(sa.insert(webhook_attempts), rows)
+            for item in attempts:
+                values = {"updated_at": utc_now(), "lease_owner": None, "lease_until": None, **item.changes}
+                statement = (
+                    sa.update(webhook_deliveries)
+                    .where(_d.id == item.delivery_id, _d.lease_owner == owner)
+                    .values(**values)
+                    .returning(_d.endpoint_id)
                 )
-            )
-            statement = (
-                sa.update(webhook_deliveries)
-                .where(_d.id == delivery_id, _d.lease_owner == owner)
-                .values(**values)
-                .returning(_d.endpoint_id)
-            )
-            endpoint_id = (await conn.execute(statement)).scalar()
-            if endpoint_id is None:
-                return None
-            return await _count_outcome(conn, endpoint_id, attempt, disable_rule)
+                endpoint_id = (await conn.execute(statement)).scalar()
+                if endpoint_id is None:
+                    results.append(None)
+                else:
+                    results.append(await _count_outcome(conn, endpoint_id, item.attempt, item.disable_rule))
+        return results
 
     async def release_delivery_lease(self, delivery_id: str, owner: str) -> None:
         async with self.transaction() as conn:
@@ -298,9 +315,9 @@ class WebhooksTable:
         """An event sent already (a `test`), its delivery in its final state and its attempt."""
         async with self.transaction() as conn:
             await insert_event(conn, event, [delivery])
-            for attempt in attempts:
-                values = {**dataclasses.asdict(attempt), "delivery_id": delivery.id, "id": None}
-                await conn.execute(sa.insert(webhook_attempts).values(**values))
+            if attempts:
+                rows = [_attempt_values(attempt, delivery.id) for attempt in attempts]
+                await conn.execute(sa.insert(webhook_attempts), rows)
 
     async def add_delivery(self, delivery: WebhookDeliveryRecord) -> None:
         """Another delivery of an event already in the outbox (a redelivery)."""
@@ -330,7 +347,7 @@ class WebhooksTable:
             query = query.where(_d.status == status)
         if before is not None:
             query = query.where(_d.id < before)
-        query = query.order_by(_d.id.desc()).limit(max(1, min(limit, MAX_PAGE)))
+        query = query.order_by(_d.id.desc()).limit(max(1, min(limit, MAX_PAGE + 1)))  # + 1: has_more
         async with self.reading() as conn:
             rows = (await conn.execute(query)).mappings().all()
             ids = [row["d_id"] for row in rows]

@@ -2,9 +2,10 @@
 
 Each tick it takes the leases of the deliveries that are due (`Store.claim_due_deliveries`: up to
 ``webhooks.max_in_flight`` at once, the longest due first), sends each (`sender.Sender`), and records
-the attempt with the delivery's next state in one transaction (`Store.record_attempt`), which gives
-the lease back. A process that dies mid-send leaves its leases to run out (``timeout_seconds`` +
-``LEASE_MARGIN_SECONDS``), and another process, or this one restarted, sends those deliveries again:
+the attempt with the delivery's next state (`Store.record_attempts`, one writer for the process,
+batching the attempts that ended together), which gives the lease back. A process that dies
+mid-send leaves its leases to run out (``timeout_seconds`` + ``LEASE_MARGIN_SECONDS``), and another
+process, or this one restarted, sends those deliveries again:
 delivery is at least once; receivers dedupe on ``webhook-id`` (the delivery's id) or the event's id.
 
 Retries: a non-2xx answer (a redirect too), a timeout, a refused connection or a refused address is
@@ -31,7 +32,14 @@ from irisgate.admin.crypto import SecretBox
 from irisgate.config.models import WebhooksConfig
 from irisgate.schemas.errors import GatewayError
 from irisgate.store import Store, utc_now
-from irisgate.store.webhooks import DELIVERED, FAILED, PENDING, DueDelivery, WebhookEndpointRecord
+from irisgate.store.webhooks import (
+    DELIVERED,
+    FAILED,
+    PENDING,
+    DueDelivery,
+    RecordedAttempt,
+    WebhookEndpointRecord,
+)
 from irisgate.store.webhooks import WebhookAttemptRecord as Attempt
 from irisgate.webhooks.sender import Outcome, Sender
 
@@ -86,6 +94,10 @@ class Deliverer:
         self._tasks: dict[str, asyncio.Task[None]] = {}  # delivery id → its send
         self._runner: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()  # a slot freed, or a delivery was queued here
+        # Attempts made, waiting to be recorded by the one writer (`_record_forever`), with their waiters.
+        self._unrecorded: list[tuple[RecordedAttempt, asyncio.Future[WebhookEndpointRecord | None]]] = []
+        self._to_record = asyncio.Event()
+        self._recorder: asyncio.Task[None] | None = None
 
     @property
     def disable_rule(self) -> tuple[int, float]:
@@ -96,17 +108,20 @@ class Deliverer:
         return self.config.timeout_seconds + LEASE_MARGIN_SECONDS
 
     def start(self) -> None:
-        self._runner = asyncio.get_running_loop().create_task(self._run(), name="irisgate-webhooks")
+        loop = asyncio.get_running_loop()
+        self._runner = loop.create_task(self._run(), name="irisgate-webhooks")
+        self._recorder = loop.create_task(self._record_forever(), name="irisgate-webhooks-recorder")
 
     def wake(self) -> None:
         """Look for due deliveries now rather than at the next tick."""
         self._wake.set()
 
     async def aclose(self) -> None:
-        if self._runner is not None:
-            self._runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._runner
+        for runner in (self._runner, self._recorder):
+            if runner is not None:
+                runner.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await runner
         for task in list(self._tasks.values()):
             task.cancel()
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
@@ -139,8 +154,10 @@ class Deliverer:
                 await asyncio.wait_for(self._wake.wait(), TICK_SECONDS * random.uniform(0.8, 1.2))
 
     def _done(self, delivery_id: str) -> None:
+        full = len(self._tasks) >= self.config.max_in_flight
         self._tasks.pop(delivery_id, None)
-        self._wake.set()
+        if full:  # more may be waiting for this slot; otherwise the next tick looks
+            self._wake.set()
 
     async def _deliver(self, due: DueDelivery) -> None:
         delivery, endpoint = due.delivery, due.endpoint
@@ -161,7 +178,7 @@ class Deliverer:
             )
             changes = next_state(self.config, delivery.created_at, delivery.attempts + 1, outcome, utc_now())
             rule = None if delivery.test else self.disable_rule
-            after = await self.store.record_attempt(delivery.id, self.owner, attempt, changes, rule)
+            after = await self._record(RecordedAttempt(delivery.id, attempt, changes, rule))
             if after is None:
                 log.warning("webhook delivery %s: lost its lease while sending", delivery.id)
             elif endpoint.enabled and not after.enabled:
@@ -170,3 +187,33 @@ class Deliverer:
             log.exception("delivering webhook %s", delivery.id)
             with contextlib.suppress(Exception):
                 await self.store.release_delivery_lease(delivery.id, self.owner)
+
+    async def _record(self, item: RecordedAttempt) -> WebhookEndpointRecord | None:
+        recorded: asyncio.Future[WebhookEndpointRecord | None] = asyncio.get_running_loop().create_future()
+        self._unrecorded.append((item, recorded))
+        self._to_record.set()
+        return await recorded
+
+    async def _record_forever(self) -> None:
+        """Write the attempts made, a batch per transaction, one transaction at a time: on SQLite,
+        dozens of sends ending together would otherwise be dozens of writers waiting on one lock. A
+        store that cannot take them is asked again (the sends were made: sending them again would
+        be worse), while the leases are renewed."""
+        while True:
+            await self._to_record.wait()
+            self._to_record.clear()
+            batch, self._unrecorded = self._unrecorded, []
+            if not batch:
+                continue
+            wait = 0.5
+            while True:
+                try:
+                    results = await self.store.record_attempts(self.owner, [item for item, _ in batch])
+                    break
+                except GatewayError as error:
+                    log.warning("recording webhook attempts: %s", error.message)
+                    await asyncio.sleep(wait)
+                    wait = min(wait * 2, self.lease_seconds / 3)
+            for (_, recorded), result in zip(batch, results, strict=True):
+                if not recorded.done():
+                    recorded.set_result(result)
