@@ -6,4 +6,5 @@ pytest_plugins = [
     "fixtures_browser",
     "fixtures_proxy",
     "fixtures_fal_sim",
+    "webhook_receiver",
 ]

@@ -154,10 +154,14 @@ async def test_migrate_creates_tables_and_is_idempotent(store_url: str) -> None:
             "request_logs",
             "video_jobs",
             "revoked_sessions",
+            "webhook_endpoints",
+            "webhook_events",
+            "webhook_deliveries",
+            "webhook_attempts",
             "irisgate_alembic_version",
         }
         assert expected <= tables
-        assert version == ScriptDirectory.from_config(alembic_config()).get_current_head() == "0003"
+        assert version == ScriptDirectory.from_config(alembic_config()).get_current_head() == "0004"
     finally:
         await store.close()
     reopened = await Store.open(store_url)  # a restart migrates again without complaint

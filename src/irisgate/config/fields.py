@@ -16,7 +16,9 @@ from typing import Any
 from irisgate.config.errors import ConfigError
 
 # Fields irisgate reads, per level.
-TOP_LEVEL = frozenset({"providers", "store", "admin_token", "limits", "server", "settlement", "media"})
+TOP_LEVEL = frozenset(
+    {"providers", "store", "admin_token", "limits", "server", "settlement", "media", "webhooks"}
+)
 PROVIDER = frozenset({"keys", "network_config", "proxy_config"})
 NETWORK = frozenset(
     {"base_url", "default_request_timeout_in_seconds", "max_retries", "retry_backoff_initial",
@@ -34,6 +36,10 @@ MEDIA = frozenset(
      "retention_days"}
 )  # fmt: skip
 MEDIA_S3_ONLY = ("bucket", "prefix", "endpoint_url", "region", "access_key_id", "secret_access_key")
+WEBHOOKS = frozenset(
+    {"allow_private_urls", "retry_backoff_initial", "retry_backoff_max", "give_up_after", "timeout_seconds",
+     "disable_after_failures", "disable_after_failing_for", "max_in_flight"}
+)  # fmt: skip
 LIMITS = frozenset(
     {"max_body_mb", "max_upstream_body_mb", "max_concurrent_large_bodies", "request_read_timeout_seconds"}
 )

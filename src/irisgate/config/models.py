@@ -26,6 +26,13 @@ MAX_READ_TIMEOUT_SECONDS = 3600.0
 DEFAULT_LEASE_SECONDS = 60.0
 DEFAULT_GIVE_UP_SECONDS = 24 * 3600.0
 DEFAULT_MAX_POLLS_IN_FLIGHT = 64
+DEFAULT_WEBHOOK_BACKOFF_INITIAL = 30.0
+DEFAULT_WEBHOOK_BACKOFF_MAX = 3600.0
+DEFAULT_WEBHOOK_GIVE_UP_SECONDS = 24 * 3600.0
+DEFAULT_WEBHOOK_TIMEOUT_SECONDS = 10.0
+DEFAULT_WEBHOOK_DISABLE_AFTER_FAILURES = 20
+DEFAULT_WEBHOOK_DISABLE_FAILING_SECONDS = 12 * 3600.0
+DEFAULT_WEBHOOK_MAX_IN_FLIGHT = 64
 DEFAULT_MAX_CONNS_PER_HOST = 1000
 MAX_CONNS_PER_HOST_LIMIT = 10000  # Bifrost's upper bound
 PROXY_TYPES = ("environment", "http", "none")
@@ -243,6 +250,26 @@ class MediaConfig:
 
 
 @dataclass(frozen=True)
+class WebhooksConfig:
+    """`webhooks`: how events reach webhook endpoints (webhooks/deliverer.py). A delivery is retried
+    after a non-2xx answer, a timeout or a refused connection, ``backoff_initial`` doubling up to
+    ``backoff_max`` (±20 % jitter), until ``give_up_seconds`` after its event; each attempt may take
+    ``timeout_seconds``. An endpoint whose last ``disable_after_failures`` attempts all failed, the
+    first of them at least ``disable_failing_seconds`` ago, is disabled. URLs that resolve to
+    loopback, private, link-local or other non-public addresses are refused unless
+    ``allow_private_urls``."""
+
+    allow_private_urls: bool = False
+    backoff_initial: float = DEFAULT_WEBHOOK_BACKOFF_INITIAL
+    backoff_max: float = DEFAULT_WEBHOOK_BACKOFF_MAX
+    give_up_seconds: float = DEFAULT_WEBHOOK_GIVE_UP_SECONDS
+    timeout_seconds: float = DEFAULT_WEBHOOK_TIMEOUT_SECONDS
+    disable_after_failures: int = DEFAULT_WEBHOOK_DISABLE_AFTER_FAILURES
+    disable_failing_seconds: float = DEFAULT_WEBHOOK_DISABLE_FAILING_SECONDS
+    max_in_flight: int = DEFAULT_WEBHOOK_MAX_IN_FLIGHT
+
+
+@dataclass(frozen=True)
 class GatewayConfig:
     providers: Mapping[str, ProviderConfig] = field(default_factory=dict)
     store_url: str | None = field(default=None, repr=False)  # may hold a database password
@@ -261,6 +288,8 @@ class GatewayConfig:
     settlement: SettlementConfig = field(default_factory=lambda: SettlementConfig())
     # `media`: where completed videos are kept (media/stores.py)
     media: MediaConfig = field(default_factory=lambda: MediaConfig())
+    # `webhooks`: webhook deliveries (webhooks/)
+    webhooks: WebhooksConfig = field(default_factory=lambda: WebhooksConfig())
     source_path: Path | None = None
     # Paths of Bifrost fields irisgate accepts but does not use (unknown fields are errors).
     ignored_fields: tuple[str, ...] = ()

@@ -24,6 +24,7 @@ from irisgate.config.fields import (
     SETTLEMENT,
     STORE,
     TOP_LEVEL,
+    WEBHOOKS,
     check_fields,
     unknown,
 )
@@ -37,7 +38,7 @@ from irisgate.config.models import (
 )
 from irisgate.config.network import mapping, parse_file_network_config, parse_network_config
 from irisgate.config.secrets import resolve_secret
-from irisgate.config.sections import limits_settings, server_settings, settlement_settings
+from irisgate.config.sections import limits_settings, server_settings, settlement_settings, webhooks_settings
 from irisgate.providers.catalog import PROVIDERS
 
 __all__ = ["parse_document", "parse_key", "parse_models", "parse_network_config"]
@@ -65,6 +66,8 @@ def parse_document(data: Any, source: str = "<config>") -> GatewayConfig:
     check_fields(settlement, "settlement", SETTLEMENT)
     media = mapping(data.get("media"), "media")
     check_fields(media, "media", MEDIA)
+    webhooks = mapping(data.get("webhooks"), "webhooks")
+    check_fields(webhooks, "webhooks", WEBHOOKS)
     sized = limits_settings(limits)
     providers_data = mapping(data.get("providers"), "providers")
     providers: dict[str, ProviderConfig] = {}
@@ -84,6 +87,7 @@ def parse_document(data: Any, source: str = "<config>") -> GatewayConfig:
         **server_settings(server),
         settlement=settlement_settings(settlement),
         media=media_settings(media),
+        webhooks=webhooks_settings(webhooks),
     )
 
 

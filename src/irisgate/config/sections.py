@@ -1,5 +1,5 @@
-"""The ``limits``, ``server`` and ``settlement`` blocks of the config file: how much irisgate takes
-in, from whom, and how it settles video jobs.
+"""The ``limits``, ``server``, ``settlement`` and ``webhooks`` blocks of the config file: how much
+irisgate takes in, from whom, how it settles video jobs and how it delivers webhooks.
 
 Each function reads one block (already checked for unknown fields) into the keyword arguments of
 ``GatewayConfig``; a bad value is a ``ConfigError`` naming its path.
@@ -21,10 +21,18 @@ from irisgate.config.models import (
     DEFAULT_MAX_POLLS_IN_FLIGHT,
     DEFAULT_MAX_UPSTREAM_BODY_MB,
     DEFAULT_REQUEST_READ_TIMEOUT_SECONDS,
+    DEFAULT_WEBHOOK_BACKOFF_INITIAL,
+    DEFAULT_WEBHOOK_BACKOFF_MAX,
+    DEFAULT_WEBHOOK_DISABLE_AFTER_FAILURES,
+    DEFAULT_WEBHOOK_DISABLE_FAILING_SECONDS,
+    DEFAULT_WEBHOOK_GIVE_UP_SECONDS,
+    DEFAULT_WEBHOOK_MAX_IN_FLIGHT,
+    DEFAULT_WEBHOOK_TIMEOUT_SECONDS,
     MAX_BODY_MB_LIMIT,
     MAX_CONCURRENT_LARGE_BODIES_LIMIT,
     MAX_READ_TIMEOUT_SECONDS,
     SettlementConfig,
+    WebhooksConfig,
 )
 
 
@@ -73,6 +81,46 @@ def settlement_settings(settlement: Mapping[Any, Any]) -> SettlementConfig:
     return SettlementConfig(
         lease_seconds=lease, give_up_seconds=give_up_seconds, max_polls_in_flight=in_flight
     )
+
+
+def webhooks_settings(webhooks: Mapping[Any, Any]) -> WebhooksConfig:
+    allow_private = webhooks.get("allow_private_urls", False)
+    if not isinstance(allow_private, bool):
+        raise ConfigError("webhooks.allow_private_urls", "must be true or false")
+    initial = _duration(webhooks, "retry_backoff_initial", DEFAULT_WEBHOOK_BACKOFF_INITIAL)
+    most = _duration(webhooks, "retry_backoff_max", DEFAULT_WEBHOOK_BACKOFF_MAX)
+    if most < initial:
+        raise ConfigError("webhooks.retry_backoff_max", "must not be shorter than retry_backoff_initial")
+    return WebhooksConfig(
+        allow_private_urls=allow_private,
+        backoff_initial=initial,
+        backoff_max=most,
+        give_up_seconds=_duration(webhooks, "give_up_after", DEFAULT_WEBHOOK_GIVE_UP_SECONDS),
+        timeout_seconds=_seconds(
+            webhooks, "timeout_seconds", DEFAULT_WEBHOOK_TIMEOUT_SECONDS, 300, "webhooks"
+        ),
+        disable_after_failures=_count(
+            webhooks, "disable_after_failures", DEFAULT_WEBHOOK_DISABLE_AFTER_FAILURES, 100_000, "webhooks"
+        ),
+        disable_failing_seconds=_duration(
+            webhooks, "disable_after_failing_for", DEFAULT_WEBHOOK_DISABLE_FAILING_SECONDS, allow_zero=True
+        ),
+        max_in_flight=_count(webhooks, "max_in_flight", DEFAULT_WEBHOOK_MAX_IN_FLIGHT, 10_000, "webhooks"),
+    )
+
+
+def _duration(block: Mapping[Any, Any], name: str, default: float, *, allow_zero: bool = False) -> float:
+    """A duration of the ``webhooks`` block ("30s", "1h", or milliseconds)."""
+    value = block.get(name)
+    if value is None:
+        return default
+    try:
+        seconds = parse_duration(value)
+    except ValueError as error:
+        raise ConfigError(f"webhooks.{name}", str(error)) from None
+    if seconds <= 0 and not allow_zero:
+        raise ConfigError(f"webhooks.{name}", "must be longer than 0")
+    return seconds
 
 
 def _size_mb(limits: Mapping[Any, Any], name: str, default: float) -> float:

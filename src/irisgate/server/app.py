@@ -17,7 +17,7 @@ from starlette.routing import Match, Route
 from irisgate import __version__
 from irisgate.config import load_config
 from irisgate.schemas.errors import GatewayError
-from irisgate.server import admin_api, images, metrics, openapi, request_deadline, ui_site, videos
+from irisgate.server import admin_api, images, metrics, openapi, request_deadline, ui_site, videos, webhooks
 from irisgate.server.gateway import Gateway, GatewaySettings
 from irisgate.server.large_bodies import LargeBodies
 from irisgate.server.limits import RequestLimits
@@ -88,6 +88,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
             *openapi.routes,
             *images.routes,
             *videos.routes,
+            *webhooks.routes,
             *admin_api.routes,
             *ui_site.routes,
         ],

@@ -30,6 +30,8 @@ from irisgate.routing.router import Router
 from irisgate.server import metrics
 from irisgate.server.request_log import RequestLogWriter
 from irisgate.store import Store, default_store_url
+from irisgate.webhooks.endpoints import WebhookEndpoints
+from irisgate.webhooks.outbox import queue_job_event
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ class Gateway:
         self.settler: Settler
         self.media: MediaStore  # where completed videos are kept (config `media`)
         self.keeper: MediaKeeper
+        self.webhooks: WebhookEndpoints
 
     @asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
@@ -103,6 +106,9 @@ class Gateway:
         self.dispatcher = Dispatcher(self.router)
         self.poller = Poller(self.store, self.router, self.settings.config.settlement)
         self.jobs = VideoJobs(self.store, self.dispatcher, self.poller)
+        self.store.job_end_hooks.append(queue_job_event)  # a job's end queues its webhook event
+        self.webhooks = WebhookEndpoints(self.store, secrets, self.settings.config.webhooks)
+        self.webhooks.start()  # its deliverer, in the background
         self.settler = Settler(self.poller)
         self.settler.start()
         self.media = open_media_store(self.settings.config.media, self.settings.app_dir)
@@ -123,6 +129,7 @@ class Gateway:
             await self.settler.aclose()
             await self.keeper.aclose()
             await self.media.aclose()
+            await self.webhooks.aclose()
             await self.jobs.aclose()
             await self.request_log.aclose()
             await self.registry.aclose()

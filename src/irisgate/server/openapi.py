@@ -40,8 +40,8 @@ STATUS_TEXT = {
     402: "The provider account is out of credits",
     403: "The model is not allowed (for the virtual key, or for any provider key), the provider refused, "
     "or the request came from a web page of another origin (server.allowed_origins)",
-    404: "No such video (ids irisgate did not make are 404), the provider no longer knows it, or it has "
-    "no thumbnail",
+    404: "No such video or webhook endpoint (ids irisgate did not make are 404; another virtual key's "
+    "are too), the provider no longer knows it, or it has no thumbnail",
     409: "The video's provider or key is no longer configured, or the video (or its thumbnail) is not ready",
     410: "The video's kept media expired and was removed (media.retention_days)",
     413: "The request body (limits.max_body_mb) or an uploaded file is too large",
@@ -52,7 +52,8 @@ STATUS_TEXT = {
     429: "Rate limited (the virtual key's requests per minute, or upstream); see `retry-after`",
     431: "Too many request headers, or headers too large",
     500: "Internal error in the gateway",
-    502: "The provider failed, answered something unusable, or refused every key",
+    502: "The provider failed, answered something unusable, or refused every key; or a webhook "
+    "receiver could not be reached",
     503: "The provider, irisgate's store or its media store is unavailable; or too many large bodies "
     "are being read",
     504: "The provider did not answer in time",
@@ -313,6 +314,9 @@ def openapi_document() -> dict[str, Any]:
                 requestBody=json_body({"type": "object", "properties": {"prompt": TEXT}}, required=False)),
         },
     }  # fmt: skip
+    from irisgate.server import openapi_webhooks  # (it builds on this module's helpers)
+
+    paths.update(openapi_webhooks.paths())
     for path, item in paths.items():
         for name, op in item.items():
             if path.startswith("/v1/") and name != "parameters":
@@ -337,6 +341,7 @@ def openapi_document() -> dict[str, Any]:
                 "VideoList": VIDEO_LIST,
                 "VideoDeleted": VIDEO_DELETED,
                 "Health": HEALTH,
+                **openapi_webhooks.SCHEMAS,
             },
         },
     }

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from irisgate.server import ui, ui_keys, ui_logs, ui_playground, ui_providers, ui_videos, ui_virtual_keys
+from irisgate.server import (
+    ui,
+    ui_keys,
+    ui_logs,
+    ui_playground,
+    ui_providers,
+    ui_videos,
+    ui_virtual_keys,
+    ui_webhooks,
+)
 
 routes: list[BaseRoute] = [
     *ui_providers.routes,
@@ -13,5 +22,6 @@ routes: list[BaseRoute] = [
     *ui_logs.routes,
     *ui_playground.routes,
     *ui_virtual_keys.routes,
+    *ui_webhooks.routes,
     *ui.routes,
 ]

@@ -44,6 +44,7 @@ from irisgate.store.tables import (
     virtual_keys,
 )
 from irisgate.store.video_jobs import JobEndHook, VideoJobsTable
+from irisgate.store.webhooks import WebhooksTable
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ def _upgrade_head(connection: Connection) -> None:
     command.upgrade(alembic_config(connection), "head")
 
 
-class Store(VideoJobsTable, MediaTable):
+class Store(VideoJobsTable, MediaTable, WebhooksTable):
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self.job_end_hooks: list[JobEndHook] = []  # run as a job ends, in its transaction

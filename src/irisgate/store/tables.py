@@ -210,3 +210,87 @@ revoked_sessions = sa.Table(
     sa.Column("nonce", sa.String(), primary_key=True),
     sa.Column("expires_at", UTCDateTime(), nullable=False),
 )
+
+# Webhooks (irisgate/webhooks): endpoints, the events of jobs that ended (the outbox), one delivery per
+# event and endpoint, and every attempt of each delivery.
+webhook_endpoints = sa.Table(
+    "webhook_endpoints",
+    metadata,
+    # "whe_" + the creation time in ms (12 hex) + 80 random bits: the primary key is the list order.
+    sa.Column("id", sa.String(), primary_key=True),
+    sa.Column("owner_key_id", sa.String(), nullable=True),  # the virtual key that made it; NULL: every job
+    sa.Column("name", sa.String(), nullable=False),
+    sa.Column("url", sa.Text(), nullable=False),
+    sa.Column("event_types", sa.JSON(), nullable=False),
+    sa.Column("secret_encrypted", sa.Text(), nullable=False),  # SecretBox (admin/crypto.py)
+    sa.Column("secret_hint", sa.String(), nullable=False),
+    # After a rotation that keeps the old secret for a while: deliveries are signed with both until then.
+    sa.Column("old_secret_encrypted", sa.Text(), nullable=True),
+    sa.Column("old_secret_until", UTCDateTime(), nullable=True),
+    sa.Column("enabled", sa.Boolean(), nullable=False),
+    sa.Column("disabled_reason", sa.Text(), nullable=True),
+    # Failed attempts in a row (test events aside) and when the first of them was made.
+    sa.Column("consecutive_failures", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("failing_since", UTCDateTime(), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_webhook_endpoints_owner_key_id", "owner_key_id", "id"),
+)
+
+webhook_events = sa.Table(
+    "webhook_events",
+    metadata,
+    sa.Column("id", sa.String(), primary_key=True),  # "evt_…"
+    sa.Column("type", sa.String(), nullable=False),
+    sa.Column("video_id", sa.String(), nullable=True),
+    sa.Column("payload", sa.Text(), nullable=False),  # the JSON body, byte for byte as it is signed and sent
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    sa.Column("id", sa.String(), primary_key=True),  # "whd_…", time first; sent as `webhook-id`
+    sa.Column(
+        "event_id", sa.String(), sa.ForeignKey("webhook_events.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column(
+        "endpoint_id", sa.String(), sa.ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("status", sa.String(), nullable=False),  # pending | delivered | failed
+    sa.Column("test", sa.Boolean(), nullable=False, server_default=sa.false()),  # a `test` call's send
+    sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("next_attempt_at", UTCDateTime(), nullable=True),  # NULL once it has ended
+    sa.Column("lease_owner", sa.String(), nullable=True),
+    sa.Column("lease_until", UTCDateTime(), nullable=True),
+    sa.Column("last_status_code", sa.Integer(), nullable=True),
+    sa.Column("last_error", sa.Text(), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Column("ended_at", UTCDateTime(), nullable=True),
+    sa.Index("ix_webhook_deliveries_endpoint_id", "endpoint_id", "id"),
+    sa.Index("ix_webhook_deliveries_event_id", "event_id"),
+    sa.Index(
+        "ix_webhook_deliveries_next_attempt_at",
+        "next_attempt_at",
+        sqlite_where=sa.text("next_attempt_at IS NOT NULL"),
+        postgresql_where=sa.text("next_attempt_at IS NOT NULL"),
+    ),
+)
+
+webhook_attempts = sa.Table(
+    "webhook_attempts",
+    metadata,
+    sa.Column("id", BigIntegerId, primary_key=True, autoincrement=True),
+    sa.Column(
+        "delivery_id",
+        sa.String(),
+        sa.ForeignKey("webhook_deliveries.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("attempted_at", UTCDateTime(), nullable=False),
+    sa.Column("status_code", sa.Integer(), nullable=True),  # the receiver's answer, if any
+    sa.Column("error", sa.Text(), nullable=True),  # else why not: refused, timed out, …
+    sa.Column("latency_ms", sa.Float(), nullable=False),
+    sa.Index("ix_webhook_attempts_delivery_id", "delivery_id"),
+)
