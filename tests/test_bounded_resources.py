@@ -106,43 +106,48 @@ def test_eight_concurrent_60_mb_bodies_cost_less_than_twice_their_size(served):
 
 
 def test_past_the_cap_a_large_body_is_refused_before_it_is_read(tmp_path, runware_sim):
-    release = threading.Event()
+    """Two uploads that hold their slots (their bodies half sent), then a third large request: 503 at
+    once. The holders are raw connections, so that whether each got its slot is known, not guessed:
+    a refused one has its answer already, a holding one has none."""
     head, tail = b'{"model": "runway/gen4.5", "prompt": "', b"x" * (2 * MIB) + b'"}'
+    large = large_video_body(2)
+    json_body = {"content-type": "application/json"}
 
-    def slow_body() -> Iterator[bytes]:
-        yield head
-        release.wait(60)
-        yield tail
+    def hold_a_slot(port: int) -> socket.socket | None:
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.sendall(
+            f"POST /v1/videos HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(head) + len(tail)}\r\n\r\n".encode()
+            + head
+        )
+        sock.settimeout(1.0)
+        try:
+            sock.recv(1)  # an answer already: refused
+        except TimeoutError:
+            sock.settimeout(60)
+            return sock  # no answer: it holds a slot, waiting for the rest of its body
+        sock.close()
+        return None
 
-    def slow_upload(url: str) -> httpx.Response:
-        headers = {"content-type": "application/json", "content-length": str(len(head) + len(tail))}
-        return httpx.post(url + "/v1/videos", content=slow_body(), headers=headers, timeout=120)
-
-    with (
-        serving(tmp_path, runware_sim, max_concurrent_large_bodies=2) as (url, _),
-        ThreadPoolExecutor(2) as pool,
-    ):
-        holding = [pool.submit(slow_upload, url) for _ in range(2)]
-        large = large_video_body(2)
-        for _ in range(1500):  # until both slow uploads hold their slots (a loaded machine: a while)
-            refused = httpx.post(
-                url + "/v1/videos", content=large, headers={"content-type": "application/json"}
-            )
-            if refused.status_code == 503:
-                break
-            time.sleep(0.02)
+    with serving(tmp_path, runware_sim, max_concurrent_large_bodies=2) as (url, _):
+        port = int(url.rsplit(":", 1)[1])
+        holders: list[socket.socket] = []
+        while len(holders) < 2:  # (a slot freed a moment late after an earlier test's request: again)
+            if (holder := hold_a_slot(port)) is not None:
+                holders.append(holder)
+        refused = httpx.post(url + "/v1/videos", content=large, headers=json_body)
         assert refused.status_code == 503, refused.text
         assert refused.json()["error"]["code"] == "too_many_large_requests"
         assert refused.headers["retry-after"] == "1"
         assert httpx.get(url + "/health").status_code == 200  # small requests are not held up
         small = {"model": "runway/gen4.5", "prompt": "a lighthouse", "seconds": "nope"}
         assert httpx.post(url + "/v1/videos", json=small).status_code == 400
-        release.set()
-        assert [future.result().status_code for future in holding] == [400, 400]  # prompt too long
+        for holder in holders:  # the rest of their bodies: read and judged (the prompt is too long)
+            holder.sendall(tail)
+            assert holder.recv(64).startswith(b"HTTP/1.1 400"), "the holder's answer"
+            holder.close()
         for _ in range(100):  # a slot comes free as its request ends, a moment after its answer left
-            answer = httpx.post(
-                url + "/v1/videos", content=large, headers={"content-type": "application/json"}
-            )
+            answer = httpx.post(url + "/v1/videos", content=large, headers=json_body)
             if answer.status_code != 503:
                 break
             time.sleep(0.02)
