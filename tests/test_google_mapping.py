@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
+from irisgate.config import NetworkConfig
 from irisgate.providers.google.answers import operation_name, parse_operation, parse_predictions
 from irisgate.providers.google.errors import google_error
 from irisgate.providers.google.mapping import VIDEO_PARAM, GoogleCall, build_image_call
+from irisgate.providers.google.provider import GoogleProvider
 from irisgate.providers.google.video_mapping import build_video_call
 from irisgate.schemas.errors import GatewayError
 from irisgate.schemas.images import ImageGenerationRequest, UploadedImage
@@ -466,3 +468,21 @@ def test_a_field_violation_names_the_field_and_an_unknown_model_is_about_model()
 def test_a_body_that_is_not_googles_still_gives_an_error() -> None:
     error = google_error(418, "<html>teapot</html>", "k")
     assert (error.status, error.code) == (400, "upstream_error")
+
+
+# --- the key goes to Google only ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "keyed"),
+    [
+        ("http://127.0.0.1:8704/v1beta/files/abc:download?alt=media", True),  # the configured base URL
+        ("https://generativelanguage.googleapis.com/v1beta/files/abc:download?alt=media", True),
+        ("https://evil.example/v1beta/files/abc:download?alt=media", False),
+        ("http://127.0.0.1:9999/v1beta/files/abc:download?alt=media", False),  # another port
+        ("http://generativelanguage.googleapis.com/v1beta/files/abc", False),  # not over TLS
+    ],
+)
+def test_a_file_uri_gets_the_key_only_on_googles_host_or_the_base_urls(url: str, keyed: bool) -> None:
+    provider = GoogleProvider(NetworkConfig(base_url="http://127.0.0.1:8704"))
+    assert provider._keyed(url) is keyed
