@@ -10,6 +10,10 @@ GOOGLE = ProviderDescriptor(
     provider_class="irisgate.providers.google.provider:GoogleProvider",
     image_models=tuple(IMAGEN_MODELS),
     video_models=tuple(VEO_MODELS),
+    # Google's own samples poll a Veo operation every 10 s (the Gemini API's video guide, and the
+    # google-genai `generate_videos` docstring); a video takes from seconds to minutes.
+    poll_first_seconds=10.0,
+    poll_max_seconds=30.0,
     simulator=SimulatorSpec(
         app="irisgate.simulators.google:simulator_app",
         port=8704,
