@@ -5,6 +5,7 @@ the per-model 400s before any call, failed operations, and what the Gemini API c
 from __future__ import annotations
 
 import base64
+import time
 from typing import Any
 
 import httpx
@@ -24,11 +25,15 @@ def creates(google_sim: GoogleSimHandle) -> list[Any]:
     return [r for r in google_sim.sim.requests if r.path.endswith(":predictLongRunning")]
 
 
+def served_file_uri(google_sim: GoogleSimHandle) -> str:
+    """The file URI of the simulator's (only) finished operation."""
+    [operation] = google_sim.sim.tasks()
+    return operation["response"]["generateVideoResponse"]["generatedSamples"][0]["video"]["uri"]
+
+
 def served_file(google_sim: GoogleSimHandle) -> bytes:
     """The bytes the simulator serves for its (only) finished operation, fetched with the key."""
-    [operation] = google_sim.sim.tasks()
-    uri = operation["response"]["generateVideoResponse"]["generatedSamples"][0]["video"]["uri"]
-    response = httpx.get(uri, headers={"x-goog-api-key": google_sim.api_key})
+    response = httpx.get(served_file_uri(google_sim), headers={"x-goog-api-key": google_sim.api_key})
     assert response.status_code == 200 and response.headers["content-type"] == "video/mp4"
     return response.content
 
@@ -234,3 +239,32 @@ def test_a_video_model_shipped_after_irisgate_passes_unchecked(google_gateway, g
         "durationSeconds": 5,
         "seed": 11,
     }
+
+
+def test_a_finished_video_is_kept_and_served_after_googles_file_is_gone(google_gateway, google_sim):
+    """The media keeper copies a Google video through the provider's `open_media` (with the key), so
+    the download still works once Google's file is gone (the Gemini API keeps it two days)."""
+    client = google_gateway.openai()
+    video = client.videos.create_and_poll(model=VEO, prompt="a lighthouse at night", seconds="4", **POLL)
+    original = served_file(google_sim)
+    token = (google_gateway.app_dir / "admin_token").read_text().strip()
+    deadline = time.monotonic() + 90  # bounds a broken run only
+    while True:
+        jobs = httpx.get(
+            google_gateway.url + "/api/jobs", headers={"Authorization": f"Bearer {token}"}
+        ).json()
+        [job] = [j for j in jobs["data"] if j["id"] == video.id]
+        if job["media"]["state"] == "kept":
+            break
+        assert time.monotonic() < deadline, job["media"]
+        time.sleep(0.2)
+    google_sim.sim.settings.files_expired = True
+    assert (
+        httpx.get(served_file_uri(google_sim), headers={"x-goog-api-key": google_sim.api_key}).status_code
+        == 404
+    )
+    assert client.videos.download_content(video.id).read() == original
+    thumbnail = httpx.get(
+        f"{google_gateway.base_url}/videos/{video.id}/content", params={"variant": "thumbnail"}
+    )
+    assert (thumbnail.status_code, thumbnail.headers["content-type"]) == (200, "image/webp")
