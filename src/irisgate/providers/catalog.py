@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from irisgate.providers.descriptor import ProviderDescriptor
 from irisgate.providers.fal.descriptor import FAL
+from irisgate.providers.google.descriptor import GOOGLE
 from irisgate.providers.openai.descriptor import OPENAI
 from irisgate.providers.runware.descriptor import RUNWARE
 from irisgate.providers.runway.descriptor import RUNWAY
@@ -18,6 +19,7 @@ PROVIDERS: dict[str, ProviderDescriptor] = {
     RUNWAY.name: RUNWAY,
     FAL.name: FAL,
     OPENAI.name: OPENAI,
+    GOOGLE.name: GOOGLE,
 }
 
 # What the playground offers first, when these providers are configured.
