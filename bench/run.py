@@ -51,6 +51,13 @@ VIDEO_BODY = {
     "size": "1280x720",
 }
 DONE_VIDEO_BODY = {"model": "runway/gen4.5", "prompt": "a finished video", "seconds": "5"}  # → text_to_video
+# → video_to_video: the fake's one task that stays RUNNING, so that every retrieve polls upstream
+# (the tasks VIDEO_BODY creates end at their first poll: see fake_upstream/fake.conf).
+RUNNING_VIDEO_BODY = {
+    "model": "runway/gen4_aleph",
+    "prompt": "the lighthouse beam sweeps over a stormy sea",
+    "video_uri": "https://example.com/a.mp4",
+}
 
 
 @dataclass
@@ -178,7 +185,7 @@ def start_all(suite: Suite) -> None:
             },
         )  # the URL once a video exists
     suite.targets["reference"].endpoints["retrieve"].url = f"{reference.base}/v1/videos/{procs.RUNNING_ID}"
-    video = call("POST", irisgate.base + "/v1/videos", VIDEO_BODY)
+    video = call("POST", irisgate.base + "/v1/videos", RUNNING_VIDEO_BODY)
     suite.targets["irisgate"].endpoints["retrieve"].url = f"{irisgate.base}/v1/videos/{video['id']}"
     if litellm is not None:
         try:
@@ -330,7 +337,7 @@ def scaling(suite: Suite) -> None:
         time.sleep(1.0)  # both workers up
         two_child.wait_ready("/health")
         suite.idle_rss["irisgate (2 workers, all processes)"] = settle_idle_rss(two_child)
-        video = call("POST", two_child.base + "/v1/videos", VIDEO_BODY)
+        video = call("POST", two_child.base + "/v1/videos", RUNNING_VIDEO_BODY)
         two = Target(
             "irisgate-2w",
             two_child,

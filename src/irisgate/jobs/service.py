@@ -27,11 +27,9 @@ from irisgate.routing.router import Route
 from irisgate.schemas.errors import TASK_NOT_FOUND, GatewayError
 from irisgate.schemas.videos import TERMINAL_STATUSES, VideoCreateRequest
 from irisgate.store import Store, StoreUnavailable, VideoJobRecord, utc_now
-from irisgate.store.tables import video_jobs
 
 log = logging.getLogger("irisgate.jobs")
 RELEASED = {"lease_owner": None, "lease_until": None}
-STILL_SUBMITTING = video_jobs.c.status == SUBMITTING
 
 
 class VideoJobs:
@@ -75,7 +73,7 @@ class VideoJobs:
             "next_poll_at": cadence.next_poll(job.provider, 0),
         }
         try:  # whatever else touched the record meanwhile, the create's answer is the truth
-            await self.store.record_job(job.id, {**changes, **RELEASED}, condition=STILL_SUBMITTING)
+            await self.store.record_job(job.id, {**changes, **RELEASED}, only_if_status=SUBMITTING)
         except GatewayError:  # the task exists: answer with it, and record it as soon as the store can
             log.warning("video job %s: could not record its task yet; will retry", job.id)
             self.later.update(job.id, {**changes, **RELEASED}, only_if_status=SUBMITTING)
@@ -93,7 +91,7 @@ class VideoJobs:
                 changes["next_poll_at"] = cadence.next_poll(job.provider, 0)
             else:
                 changes["next_poll_at"] = None
-            await self.store.record_job(job.id, {**changes, **RELEASED}, condition=STILL_SUBMITTING)
+            await self.store.record_job(job.id, {**changes, **RELEASED}, only_if_status=SUBMITTING)
         except GatewayError:
             log.error("video job %s: could not record the outcome of its create (%s)", job.id, error.message)
             return

@@ -9,8 +9,6 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-import av
-
 QUALITY = 80
 
 
@@ -20,6 +18,10 @@ class ThumbnailError(Exception):
 
 def first_frame(path: Path) -> bytes:
     """The first frame of the video at ``path``, width x height as the video's, as WEBP bytes."""
+    # Imported with the first thumbnail, not at start-up: PyAV and its FFmpeg libraries are ~22 MiB
+    # of every worker's resident memory, and a gateway whose jobs end without media never needs them.
+    import av
+
     try:
         with av.open(str(path)) as container:
             if not container.streams.video:

@@ -12,6 +12,7 @@ is written with its end, or not at all.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -29,10 +30,41 @@ JobEndHook = Callable[[AsyncConnection, VideoJobRecord], Awaitable[None]]
 _c = video_jobs.c
 
 
-def _free(now: datetime) -> sa.ColumnElement[bool]:
+def _free(now: datetime | sa.BindParameter[datetime]) -> sa.ColumnElement[bool]:
     """No lease, or one that ran out. A lease this very process holds is not free either: it is
     asking about the job now, or creating it."""
     return sa.or_(_c.lease_until.is_(None), _c.lease_until < now)
+
+
+# The statements of every create, retrieve and poll are built once, their values given to
+# `execute()` as parameters (an UPDATE then sets the columns it is given): SQLAlchemy keeps a
+# statement's cache key on the statement, so a prebuilt one is not walked again on each call, which
+# was half of each of these transactions' CPU (bench/RESULTS.md, 2026-12-03). Bound names that
+# differ from the column names keep the WHERE apart from the SET.
+_INSERT_JOB = sa.insert(video_jobs)
+_GET_JOB = sa.select(video_jobs).where(_c.id == sa.bindparam("b_job_id"))
+
+
+@functools.cache
+def _record_statement(leased: bool, guarded: bool, ends: bool) -> sa.Update:
+    statement = sa.update(video_jobs).where(_c.id == sa.bindparam("b_job_id"))
+    if leased:
+        statement = statement.where(_c.lease_owner == sa.bindparam("b_lease_owner"))
+    if guarded:
+        statement = statement.where(_c.status == sa.bindparam("b_status"))
+    if ends:
+        statement = statement.where(_c.status.notin_(TERMINAL))
+    return statement.returning(*_c)
+
+
+@functools.cache
+def _claim_statement(owned_by_client: bool) -> sa.Update:
+    statement = sa.update(video_jobs).where(
+        _c.id == sa.bindparam("b_job_id"), _c.status.notin_(TERMINAL), _free(sa.bindparam("b_now"))
+    )
+    if owned_by_client:
+        statement = statement.where(_c.client_key_id == sa.bindparam("b_client_key_id"))
+    return statement.returning(*_c)
 
 
 class VideoJobsTable:
@@ -46,18 +78,17 @@ class VideoJobsTable:
     async def insert_job(self, job: VideoJobRecord) -> None:
         """Record a new job (one short transaction)."""
         async with self.transaction() as conn:
-            await conn.execute(sa.insert(video_jobs).values(**dataclasses.asdict(job)))
+            await conn.execute(_INSERT_JOB, dataclasses.asdict(job))
 
     async def get_job(self, job_id: str) -> VideoJobRecord | None:
         async with self.reading() as conn:
-            row = (await conn.execute(sa.select(video_jobs).where(_c.id == job_id))).mappings().first()
+            row = (await conn.execute(_GET_JOB, {"b_job_id": job_id})).mappings().first()
         return VideoJobRecord(**row) if row else None
 
     async def update_job(self, job_id: str, *, only_if_status: str | None = None, **changes: Any) -> bool:
         """Apply the changed fields of a job (and bump ``updated_at``); False if there is no such job
         (or it is no longer in ``only_if_status``)."""
-        condition = _c.status == only_if_status if only_if_status is not None else None
-        return await self.record_job(job_id, changes, condition=condition) is not None
+        return await self.record_job(job_id, changes, only_if_status=only_if_status) is not None
 
     async def record_job(
         self,
@@ -65,24 +96,22 @@ class VideoJobsTable:
         changes: dict[str, Any],
         *,
         lease_of: str | None = None,
-        condition: sa.ColumnElement[bool] | None = None,
+        only_if_status: str | None = None,
     ) -> VideoJobRecord | None:
         """Apply ``changes`` (``updated_at`` bumped) and, with ``lease_of``, give back that owner's
-        lease (nothing is written if the lease is no longer its own). The job as stored after, or
-        None when nothing was written. A change to a terminal status runs ``job_end_hooks`` in the
-        same transaction, once: a job that had already ended does not end again."""
-        values = {"updated_at": utc_now(), **changes}
-        statement = sa.update(video_jobs).where(_c.id == job_id)
-        if condition is not None:
-            statement = statement.where(condition)
+        lease (nothing is written if the lease is no longer its own, or, with ``only_if_status``,
+        if the job is no longer in that status). The job as stored after, or None when nothing was
+        written. A change to a terminal status runs ``job_end_hooks`` in the same transaction,
+        once: a job that had already ended does not end again."""
+        values: dict[str, Any] = {"updated_at": utc_now(), **changes, "b_job_id": job_id}
         if lease_of is not None:
-            statement = statement.where(_c.lease_owner == lease_of)
-            values.update(lease_owner=None, lease_until=None)
+            values.update(lease_owner=None, lease_until=None, b_lease_owner=lease_of)
+        if only_if_status is not None:
+            values["b_status"] = only_if_status
         ends = values.get("status") in TERMINAL
-        if ends:
-            statement = statement.where(_c.status.notin_(TERMINAL))
+        statement = _record_statement(lease_of is not None, only_if_status is not None, ends)
         async with self.transaction() as conn:
-            row = (await conn.execute(statement.values(**values).returning(*_c))).mappings().first()
+            row = (await conn.execute(statement, values)).mappings().first()
             if row is None:
                 return None
             job = VideoJobRecord(**row)
@@ -96,17 +125,12 @@ class VideoJobsTable:
     ) -> VideoJobRecord | None:
         """Take the lease of a job that has not ended, unless someone holds it; the job, or None
         (leased, ended, not there, or not ``client_key_id``'s)."""
-        now = utc_now()
-        statement = (
-            sa.update(video_jobs)
-            .where(_c.id == job_id, _c.status.notin_(TERMINAL), _free(now))
-            .values(lease_owner=owner, lease_until=until)
-            .returning(*_c)
-        )
+        values = {"lease_owner": owner, "lease_until": until, "b_job_id": job_id, "b_now": utc_now()}
         if client_key_id is not None:
-            statement = statement.where(_c.client_key_id == client_key_id)
+            values["b_client_key_id"] = client_key_id
         async with self.transaction() as conn:
-            row = (await conn.execute(statement)).mappings().first()
+            statement = _claim_statement(client_key_id is not None)
+            row = (await conn.execute(statement, values)).mappings().first()
         return VideoJobRecord(**row) if row else None
 
     async def claim_due_jobs(self, owner: str, until: datetime, limit: int) -> list[VideoJobRecord]:
