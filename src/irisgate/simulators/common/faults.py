@@ -86,6 +86,21 @@ class FaultBase:
         return response
 
     @classmethod
+    def from_markers(cls, prompt: Any, kinds: tuple[str, ...]) -> list[Self]:
+        """The faults `[[sim:...]]` markers in ``prompt`` ask for: `<4xx|5xx>` (an `http_error`),
+        `slow=<seconds>` (a `slow_ack`), or one of ``kinds`` by name."""
+        found: list[Self] = []
+        for token in marker_tokens(prompt):
+            if re.fullmatch(r"[45]\d\d", token):
+                found.append(cls(kind="http_error", status=int(token)))  # type: ignore[call-arg]
+            elif token in kinds:
+                found.append(cls(kind=token))  # type: ignore[call-arg]
+            elif token.startswith("slow="):
+                with contextlib.suppress(ValueError):
+                    found.append(cls(kind="slow_ack", delay_seconds=float(token[5:])))  # type: ignore[call-arg]
+        return found
+
+    @classmethod
     def from_json(cls, data: Any) -> Self:
         if not isinstance(data, dict):
             raise ValueError("a fault must be a JSON object")
@@ -99,7 +114,35 @@ class FaultBase:
         return dataclasses.asdict(self)  # type: ignore[call-overload]
 
 
+class RequestFault(FaultBase):
+    """A fault matched against one HTTP request by the fields the simulators of JSON APIs share: the
+    API key, a path prefix and a piece of the prompt (each None: any)."""
+
+    api_key: str | None
+    path: str | None
+    prompt_contains: str | None
+
+    def matches_request(
+        self, path: str, api_key: str | None, prompt: str | None, *, in_default_scope: bool
+    ) -> bool:
+        """Does this fault apply? A `path` matches itself and what lies under it, whole segments
+        only; without one, the fault applies where ``in_default_scope`` (the simulator's API
+        requests, not its media files)."""
+        if self.api_key is not None and self.api_key != api_key:
+            return False
+        if self.path is None:
+            if not in_default_scope:
+                return False
+        else:
+            prefix = self.path.rstrip("/")
+            if path != prefix and not path.startswith(prefix + "/"):
+                return False
+        return self.prompt_contains is None or (prompt is not None and self.prompt_contains in prompt)
+
+
 class Countable(Protocol):
+    kind: str
+    delay_seconds: float
     times: int | None
     chance: float
 
@@ -168,6 +211,19 @@ class FaultRegistry(Generic[F]):
         """Every registered fault satisfying ``predicate`` that strikes, counting one hit on each."""
         with self._lock:
             return [fault for fault in list(self._faults) if predicate(fault) and self._hit(fault)]
+
+    def answer_and_delay(
+        self, marked: list[F], answer_kinds: tuple[str, ...], applies: Callable[[F], bool]
+    ) -> tuple[F | None, float]:
+        """(the fault of ``answer_kinds`` that decides a request's answer, or None; how long its
+        answer is held back): a prompt's markers (``marked``) first, then the registered faults that
+        apply; the longest `slow_ack` delay of both holds the answer back."""
+        answer = next((f for f in marked if f.kind in answer_kinds), None)
+        if answer is None:
+            answer = self.take_first(lambda f: f.kind in answer_kinds and applies(f))
+        slow = self.take_all(lambda f: f.kind == "slow_ack" and applies(f))
+        delays = [f.delay_seconds for f in marked if f.kind == "slow_ack"] + [f.delay_seconds for f in slow]
+        return answer, max(delays, default=0.0)
 
 
 # ---------------------------------------------------------------- garbage and reset

@@ -16,10 +16,9 @@ Markers (submits only): `[[sim:429]]` (any 4xx/5xx status), `[[sim:request_failu
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from ..common.faults import FaultBase, FaultRegistry, marker_tokens
+from ..common.faults import FaultRegistry, RequestFault
 
 FAULT_KINDS = ("http_error", "request_failure", "content_policy", "slow_ack", "garbage", "reset")
 ANSWER_KINDS = ("http_error", "garbage", "reset")
@@ -35,7 +34,7 @@ class FaultTarget:
 
 
 @dataclass
-class FalFault(FaultBase):
+class FalFault(RequestFault):
     """What to break, and for which requests. All match fields None = every API request."""
 
     kind: str = "http_error"
@@ -54,46 +53,23 @@ class FalFault(FaultBase):
 
     def matches(self, target: FaultTarget) -> bool:
         """Does this fault apply? Without a `path` it spares the output files (/files/...)."""
-        if self.api_key is not None and self.api_key != target.api_key:
-            return False
-        if self.path is None and target.path.startswith("/files/"):
-            return False
-        if self.path is not None:
-            prefix = self.path.rstrip("/")
-            if target.path != prefix and not target.path.startswith(prefix + "/"):
-                return False
         if self.endpoint is not None and self.endpoint != target.endpoint:
             return False
-        return self.prompt_contains is None or (
-            target.prompt is not None and self.prompt_contains in target.prompt
+        return self.matches_request(
+            target.path, target.api_key, target.prompt, in_default_scope=not target.path.startswith("/files/")
         )
 
 
 def marker_faults(prompt: str | None) -> list[FalFault]:
-    out: list[FalFault] = []
-    for token in marker_tokens(prompt):
-        if re.fullmatch(r"[45]\d\d", token):
-            out.append(FalFault(kind="http_error", status=int(token)))
-        elif token in OUTCOME_KINDS or token in ("garbage", "reset"):
-            out.append(FalFault(kind=token))
-        elif token.startswith("slow="):
-            try:
-                out.append(FalFault(kind="slow_ack", delay_seconds=float(token[5:])))
-            except ValueError:
-                continue
-    return out
+    """The faults `[[sim:...]]` markers in a prompt ask for."""
+    return FalFault.from_markers(prompt, (*OUTCOME_KINDS, "garbage", "reset"))
 
 
 class FalFaultBook(FaultRegistry[FalFault]):
     def request_faults(self, target: FaultTarget, *, markers: bool) -> tuple[FalFault | None, float]:
         """(the http_error / garbage / reset fault that decides the answer, or None; the delay)."""
-        found = marker_faults(target.prompt) if markers else []
-        answer = next((f for f in found if f.kind in ANSWER_KINDS), None)
-        delay = max((f.delay_seconds for f in found if f.kind == "slow_ack"), default=0.0)
-        if answer is None:
-            answer = self.take_first(lambda f: f.kind in ANSWER_KINDS and f.matches(target))
-        slow = self.take_all(lambda f: f.kind == "slow_ack" and f.matches(target))
-        return answer, max([delay, *(f.delay_seconds for f in slow)])
+        marked = marker_faults(target.prompt) if markers else []
+        return self.answer_and_delay(marked, ANSWER_KINDS, lambda f: f.matches(target))
 
     def outcome(self, target: FaultTarget) -> FalFault | None:
         """The fault that decides how a request being submitted ends, if any."""

@@ -18,10 +18,9 @@ of one, e.g. "/v1beta/models", "/v1beta/files"). `chance` (default 1.0, seeded b
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from ..common.faults import FaultBase, FaultRegistry, marker_tokens
+from ..common.faults import FaultRegistry, RequestFault
 
 FAULT_KINDS = ("http_error", "quota", "operation_error", "rai_filtered", "slow_ack", "garbage", "reset")
 ANSWER_KINDS = ("http_error", "quota", "garbage", "reset")
@@ -48,7 +47,7 @@ SUCCESS = Ending()
 
 
 @dataclass
-class GoogleFault(FaultBase):
+class GoogleFault(RequestFault):
     kind: str = "http_error"
     status: int | None = None
     message: str | None = None
@@ -65,16 +64,10 @@ class GoogleFault(FaultBase):
 
     def matches(self, target: FaultTarget) -> bool:
         """Does this fault apply? Without a `path` it applies to API requests (/v1beta/...) only."""
-        if self.api_key is not None and self.api_key != target.api_key:
-            return False
-        if self.path is None and not target.path.startswith("/v1beta/"):
-            return False
-        if self.path is not None and not target.path.startswith(self.path):
-            return False
         if self.model is not None and self.model != target.model:
             return False
-        return self.prompt_contains is None or (
-            target.prompt is not None and self.prompt_contains in target.prompt
+        return self.matches_request(
+            target.path, target.api_key, target.prompt, in_default_scope=target.path.startswith("/v1beta/")
         )
 
     def ending(self) -> Ending:
@@ -83,18 +76,7 @@ class GoogleFault(FaultBase):
 
 def marker_faults(prompt: str | None) -> list[GoogleFault]:
     """The faults `[[sim:...]]` markers in a prompt ask for."""
-    out: list[GoogleFault] = []
-    for token in marker_tokens(prompt):
-        if re.fullmatch(r"[45]\d\d", token):
-            out.append(GoogleFault(kind="http_error", status=int(token)))
-        elif token in ("quota", "garbage", "reset", *OPERATION_KINDS):
-            out.append(GoogleFault(kind=token))
-        elif token.startswith("slow="):
-            try:
-                out.append(GoogleFault(kind="slow_ack", delay_seconds=float(token[5:])))
-            except ValueError:
-                continue
-    return out
+    return GoogleFault.from_markers(prompt, ("quota", "garbage", "reset", *OPERATION_KINDS))
 
 
 class GoogleFaultBook(FaultRegistry[GoogleFault]):
@@ -102,13 +84,8 @@ class GoogleFaultBook(FaultRegistry[GoogleFault]):
 
     def request_faults(self, target: FaultTarget, *, markers: bool) -> tuple[GoogleFault | None, float]:
         """(the fault that decides the answer, or None; the slow-ack delay) for one request."""
-        found = marker_faults(target.prompt) if markers else []
-        answer = next((f for f in found if f.kind in ANSWER_KINDS), None)
-        delay = max((f.delay_seconds for f in found if f.kind == "slow_ack"), default=0.0)
-        if answer is None:
-            answer = self.take_first(lambda f: f.kind in ANSWER_KINDS and f.matches(target))
-        slow = self.take_all(lambda f: f.kind == "slow_ack" and f.matches(target))
-        return answer, max([delay, *(f.delay_seconds for f in slow)])
+        marked = marker_faults(target.prompt) if markers else []
+        return self.answer_and_delay(marked, ANSWER_KINDS, lambda f: f.matches(target))
 
     def ending(self, target: FaultTarget) -> Ending:
         """How an operation being created must end."""

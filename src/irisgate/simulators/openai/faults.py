@@ -14,10 +14,9 @@ Markers: `[[sim:429]]` (any 4xx/5xx status), `[[sim:quota]]`, `[[sim:moderation]
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from ..common.faults import FaultBase, FaultRegistry, marker_tokens
+from ..common.faults import FaultRegistry, RequestFault
 
 FAULT_KINDS = ("http_error", "quota", "moderation", "slow_ack", "garbage", "reset")
 REFUSING_KINDS = ("http_error", "quota", "moderation")  # answered before any image is made
@@ -33,7 +32,7 @@ class FaultTarget:
 
 
 @dataclass
-class OpenAIFault(FaultBase):
+class OpenAIFault(RequestFault):
     """What to break, and for which requests. All match fields None = every API request."""
 
     kind: str = "http_error"
@@ -52,35 +51,17 @@ class OpenAIFault(FaultBase):
         self.check_fields(FAULT_KINDS)
 
     def matches(self, target: FaultTarget) -> bool:
-        if self.api_key is not None and self.api_key != target.api_key:
-            return False
-        if self.path is None and not target.path.startswith("/v1/"):
-            return False
-        if self.path is not None:
-            prefix = self.path.rstrip("/")
-            if target.path != prefix and not target.path.startswith(prefix + "/"):
-                return False
+        """Does this fault apply? Without a `path` it applies to API requests (/v1/...) only."""
         if self.model is not None and self.model != target.model:
             return False
-        return self.prompt_contains is None or (
-            target.prompt is not None and self.prompt_contains in target.prompt
+        return self.matches_request(
+            target.path, target.api_key, target.prompt, in_default_scope=target.path.startswith("/v1/")
         )
 
 
 def marker_faults(prompt: str | None) -> list[OpenAIFault]:
     """The faults `[[sim:...]]` markers in a prompt ask for."""
-    found: list[OpenAIFault] = []
-    for token in marker_tokens(prompt):
-        if re.fullmatch(r"[45]\d\d", token):
-            found.append(OpenAIFault(kind="http_error", status=int(token)))
-        elif token in ("quota", "moderation", "garbage", "reset"):
-            found.append(OpenAIFault(kind=token))
-        elif token.startswith("slow="):
-            try:
-                found.append(OpenAIFault(kind="slow_ack", delay_seconds=float(token[5:])))
-            except ValueError:
-                continue
-    return found
+    return OpenAIFault.from_markers(prompt, ("quota", "moderation", "garbage", "reset"))
 
 
 class OpenAIFaultBook(FaultRegistry[OpenAIFault]):

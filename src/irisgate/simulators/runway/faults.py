@@ -18,10 +18,9 @@ Markers (create requests only): `[[sim:429]]` (any 3-digit status), `[[sim:task_
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from ..common.faults import FaultBase, FaultRegistry, marker_tokens
+from ..common.faults import FaultRegistry, RequestFault
 from .tasks import Outcome
 
 FAULT_KINDS = ("http_error", "task_failure", "moderation", "cancelled", "slow_ack", "garbage", "reset")
@@ -46,7 +45,7 @@ class FaultTarget:
 
 
 @dataclass
-class RunwayFault(FaultBase):
+class RunwayFault(RequestFault):
     """What to break, and for which requests. All match fields None = every request."""
 
     kind: str = "http_error"
@@ -66,18 +65,10 @@ class RunwayFault(FaultBase):
 
     def matches(self, target: FaultTarget) -> bool:
         """Does this fault apply? Without a `path` it applies to API requests (/v1/...) only."""
-        if self.api_key is not None and self.api_key != target.api_key:
-            return False
-        if self.path is None and not target.path.startswith("/v1/"):
-            return False
-        if self.path is not None:
-            prefix = self.path.rstrip("/")
-            if target.path != prefix and not target.path.startswith(prefix + "/"):
-                return False
         if self.model is not None and self.model != target.model:
             return False
-        return self.prompt_contains is None or (
-            target.prompt is not None and self.prompt_contains in target.prompt
+        return self.matches_request(
+            target.path, target.api_key, target.prompt, in_default_scope=target.path.startswith("/v1/")
         )
 
     def outcome(self) -> Outcome:
@@ -91,18 +82,7 @@ class RunwayFault(FaultBase):
 
 def marker_faults(prompt: str | None) -> list[RunwayFault]:
     """Transient faults requested by `[[sim:...]]` markers in a promptText."""
-    out: list[RunwayFault] = []
-    for token in marker_tokens(prompt):
-        if re.fullmatch(r"[45]\d\d", token):
-            out.append(RunwayFault(kind="http_error", status=int(token)))
-        elif token in TASK_KINDS or token in ("garbage", "reset"):
-            out.append(RunwayFault(kind=token))
-        elif token.startswith("slow="):
-            try:
-                out.append(RunwayFault(kind="slow_ack", delay_seconds=float(token[5:])))
-            except ValueError:
-                continue
-    return out
+    return RunwayFault.from_markers(prompt, (*TASK_KINDS, "garbage", "reset"))
 
 
 class RunwayFaultBook(FaultRegistry[RunwayFault]):
@@ -111,14 +91,8 @@ class RunwayFaultBook(FaultRegistry[RunwayFault]):
     def request_faults(self, target: FaultTarget, *, markers: bool) -> tuple[RunwayFault | None, float]:
         """(the http_error / garbage / reset fault that decides the answer, or None; the slow-ack
         delay) for one request."""
-        found = marker_faults(target.prompt) if markers else []
-        answer = next((f for f in found if f.kind in ANSWER_KINDS), None)
-        delay = max((f.delay_seconds for f in found if f.kind == "slow_ack"), default=0.0)
-        if answer is None:
-            answer = self.take_first(lambda f: f.kind in ANSWER_KINDS and f.matches(target))
-        slow = self.take_all(lambda f: f.kind == "slow_ack" and f.matches(target))
-        delay = max([delay, *(f.delay_seconds for f in slow)])
-        return answer, delay
+        marked = marker_faults(target.prompt) if markers else []
+        return self.answer_and_delay(marked, ANSWER_KINDS, lambda f: f.matches(target))
 
     def task_outcome(self, target: FaultTarget) -> Outcome | None:
         """How a task being created must end, when a marker or a registered fault says so."""
