@@ -114,13 +114,21 @@ class FaultBase:
         return dataclasses.asdict(self)  # type: ignore[call-overload]
 
 
+@dataclasses.dataclass
 class RequestFault(FaultBase):
-    """A fault matched against one HTTP request by the fields the simulators of JSON APIs share: the
-    API key, a path prefix and a piece of the prompt (each None: any)."""
+    """The fields of a fault that the simulators of JSON APIs share, and its match against one HTTP
+    request by the API key, a path prefix and a piece of the prompt (each None: any). Each simulator
+    adds its own match field (a model, an endpoint) and error details."""
 
-    api_key: str | None
-    path: str | None
-    prompt_contains: str | None
+    kind: str = "http_error"
+    status: int | None = None
+    message: str | None = None
+    delay_seconds: float = 1.0
+    api_key: str | None = None
+    prompt_contains: str | None = None
+    path: str | None = None
+    times: int | None = None
+    chance: float = 1.0
 
     def matches_request(
         self, path: str, api_key: str | None, prompt: str | None, *, in_default_scope: bool

@@ -48,16 +48,7 @@ SUCCESS = Ending()
 
 @dataclass
 class GoogleFault(RequestFault):
-    kind: str = "http_error"
-    status: int | None = None
-    message: str | None = None
-    delay_seconds: float = 1.0
-    api_key: str | None = None
     model: str | None = None
-    prompt_contains: str | None = None
-    path: str | None = None
-    times: int | None = None
-    chance: float = 1.0
 
     def __post_init__(self) -> None:
         self.check_fields(FAULT_KINDS)

@@ -35,17 +35,8 @@ class FaultTarget:
 class OpenAIFault(RequestFault):
     """What to break, and for which requests. All match fields None = every API request."""
 
-    kind: str = "http_error"
-    status: int | None = None
-    message: str | None = None
     code: str | None = None
-    delay_seconds: float = 1.0
-    api_key: str | None = None
     model: str | None = None
-    prompt_contains: str | None = None
-    path: str | None = None
-    times: int | None = None
-    chance: float = 1.0
 
     def __post_init__(self) -> None:
         self.check_fields(FAULT_KINDS)

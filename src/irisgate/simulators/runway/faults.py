@@ -48,17 +48,8 @@ class FaultTarget:
 class RunwayFault(RequestFault):
     """What to break, and for which requests. All match fields None = every request."""
 
-    kind: str = "http_error"
-    status: int | None = None
-    message: str | None = None
     failure_code: str | None = None
-    delay_seconds: float = 1.0
-    api_key: str | None = None
     model: str | None = None
-    prompt_contains: str | None = None
-    path: str | None = None
-    times: int | None = None
-    chance: float = 1.0
 
     def __post_init__(self) -> None:
         self.check_fields(FAULT_KINDS)
