@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from irisgate.providers.upstream_errors import answer_headers, key_refused
 from irisgate.schemas.errors import GatewayError, parse_retry_after
 
 # fal input field → the unified field a client sent, per operation (to name it in `param`)
@@ -51,28 +52,16 @@ def fal_error(
     """An error answer of the queue (submit, status, result, cancel) → the client's error."""
     message, kind, param = describe(status, body, param_names, headers)
     if status in (401, 403):
-        return GatewayError(
-            502,
-            f"fal rejected the provider key '{key_name}': {message}",
-            code="upstream_authentication_failed",
-            headers={"x-should-retry": "false"},
-            key_rejected=True,
-            nothing_created=True,
-        )
+        return key_refused("fal", key_name, message)
     mapped = PASSED_THROUGH.get(status, 502 if status >= 500 else 400)
     retry_after = parse_retry_after(headers) if mapped == 429 else None
-    extra: dict[str, str] = {}
-    if mapped == 429:
-        extra["retry-after"] = f"{retry_after or 1:g}"
-    elif mapped < 500:
-        extra["x-should-retry"] = "false"
     retryable = (headers or {}).get("x-fal-retryable", "").strip().lower() != "false"
     return GatewayError(
         mapped,
         message,
         code=kind or CODES.get(mapped, "upstream_error"),
         param=param,
-        headers=extra,
+        headers=answer_headers(mapped, retry_after),
         transient=retryable and (mapped == 429 or mapped >= 500),
         nothing_created=mapped == 429,  # a 429 turns the request away; a 5xx may have queued it
         retry_after=retry_after,

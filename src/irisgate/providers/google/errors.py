@@ -15,6 +15,7 @@ from typing import Any
 
 from irisgate.providers.google.mapping import UNIFIED_PARAM, VIDEO_PARAM
 from irisgate.providers.http import UpstreamResponse
+from irisgate.providers.upstream_errors import answer_headers, key_refused
 from irisgate.schemas.errors import GatewayError, parse_retry_after
 
 KEY_REASONS = frozenset({"API_KEY_INVALID", "API_KEY_EXPIRED", "API_KEY_SERVICE_BLOCKED", "SERVICE_DISABLED"})
@@ -37,29 +38,17 @@ def google_error(
     message = str(error.get("message") or f"Google answered HTTP {status}").strip()
     details = [d for d in error.get("details") or [] if isinstance(d, dict)]
     if key_rejected(status, details, message):
-        return GatewayError(
-            502,
-            f"Google rejected the provider key '{key_name}': {message}",
-            code="upstream_authentication_failed",
-            headers={"x-should-retry": "false"},
-            key_rejected=True,
-            nothing_created=True,
-        )
+        return key_refused("Google", key_name, message)
     mapped = PASSED_THROUGH.get(status, 502 if status >= 500 else 400)
     retry_after = _retry_delay(details) if mapped == 429 else None
     if mapped == 429 and retry_after is None:
         retry_after = parse_retry_after(headers)
-    extra: dict[str, str] = {}
-    if mapped == 429:
-        extra["retry-after"] = f"{max(1, round(retry_after or 1))}"
-    elif mapped < 500:
-        extra["x-should-retry"] = "false"
     return GatewayError(
         mapped,
         f"Google: {message}" + (f" ({rpc_status})" if rpc_status else ""),
         code=(rpc_status or "upstream_error").lower() if mapped < 500 else "upstream_error",
         param=_param(status, message, details, param_names),
-        headers=extra,
+        headers=answer_headers(mapped, retry_after),
         transient=mapped == 429 or mapped >= 500,
         nothing_created=mapped == 429,  # a quota turns the call away; a 5xx may have started the work
         retry_after=retry_after,

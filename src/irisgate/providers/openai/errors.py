@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from irisgate.providers.http import UpstreamResponse
+from irisgate.providers.upstream_errors import answer_headers, key_refused
 from irisgate.schemas.errors import GatewayError, parse_retry_after
 
 PASSED_THROUGH = {400: 400, 403: 403, 404: 404, 409: 409, 413: 413, 415: 415, 422: 422, 429: 429, 503: 503}
@@ -37,28 +38,16 @@ def openai_error(
     param = detail.get("param") if isinstance(detail.get("param"), str) else None
     if status == 401:
         shown = QUOTED_KEY.sub(r"\1(redacted)", message)
-        return GatewayError(
-            502,
-            f"OpenAI rejected the provider key '{key_name}': {shown}",
-            code="upstream_authentication_failed",
-            headers={"x-should-retry": "false"},
-            key_rejected=True,
-            nothing_created=True,
-        )
+        return key_refused("OpenAI", key_name, shown)
     mapped = PASSED_THROUGH.get(status, 502 if status >= 500 else 400)
     retry_after = parse_retry_after(headers) if mapped == 429 else None
-    answer_headers: dict[str, str] = {}
-    if mapped == 429:
-        answer_headers["retry-after"] = f"{retry_after or 1:g}"
-    elif mapped < 500:
-        answer_headers["x-should-retry"] = "false"
     return GatewayError(
         mapped,
         message,
         code=code or ("upstream_error" if mapped >= 500 else None),
         param=param.removesuffix("[]") if param else None,  # `image[]` is the client's `image`
         error_type=error_type if mapped < 500 else None,
-        headers=answer_headers,
+        headers=answer_headers(mapped, retry_after),
         transient=(mapped == 429 and code != QUOTA_CODE) or mapped >= 500,
         nothing_created=mapped == 429,  # a 429 turns the request away; a 5xx may have done the work
         retry_after=retry_after,

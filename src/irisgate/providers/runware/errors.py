@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from irisgate.providers.http import UpstreamResponse
+from irisgate.providers.upstream_errors import answer_headers, key_refused
 from irisgate.schemas.errors import GatewayError, parse_retry_after
 
 # Runware field → the unified field a client knows, to name it in errors
@@ -46,28 +47,18 @@ def runware_error(
     text = f"{message} (parameter: {parameter})" if parameter else message
     param = param_names.get(parameter, parameter) if parameter else None  # name the field the client sent
     if status in (401, 403):
-        return GatewayError(
-            502,
-            f"Runware rejected the provider key '{key_name}': {text}",
-            code="upstream_authentication_failed",
-            headers={"x-should-retry": "false"},
-            key_rejected=True,
-            nothing_created=True,
-        )
+        return key_refused("Runware", key_name, text)
     http_failure = status != 200
     if status == 200:
         status = _task_error_status(code)
     mapped = UPSTREAM_STATUS.get(status, 502 if status >= 500 else 400)
     retry_after = parse_retry_after(headers) if mapped == 429 else None
-    answer_headers = {"retry-after": f"{retry_after or 1:g}"} if mapped == 429 else {}
-    if mapped in (400, 402, 404, 409, 413, 422):
-        answer_headers["x-should-retry"] = "false"
     return GatewayError(
         mapped,
         text,
         code=code or "upstream_error",
         param=param,
-        headers=answer_headers,
+        headers=answer_headers(mapped, retry_after),
         transient=http_failure and (mapped == 429 or mapped >= 500),
         nothing_created=http_failure and mapped == 429,  # a full queue turns tasks away before accepting them
         retry_after=retry_after,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from irisgate.providers.upstream_errors import answer_headers, key_refused
 from irisgate.schemas.errors import GatewayError, parse_retry_after
 
 # Runway field → the unified field the client sent
@@ -35,23 +36,11 @@ PASSED_THROUGH = {
 def runway_error(status: int, body: Any, key_name: str, headers: Any = None) -> GatewayError:
     message, param = _describe(status, body)
     # 403 "Model variant X is not available" is about the model; any other 403 refuses the key
-    key_refused = status == 401 or (status == 403 and "model" not in message.lower())
-    if key_refused:
-        return GatewayError(
-            502,
-            f"Runway rejected the provider key '{key_name}': {message}",
-            code="upstream_authentication_failed",
-            headers={"x-should-retry": "false"},
-            key_rejected=True,
-            nothing_created=True,
-        )
+    refuses_key = status == 401 or (status == 403 and "model" not in message.lower())
+    if refuses_key:
+        return key_refused("Runway", key_name, message)
     mapped = PASSED_THROUGH.get(status, 502 if status >= 500 else 400)
     retry_after = parse_retry_after(headers) if mapped == 429 else None
-    extra: dict[str, str] = {}
-    if mapped == 429:
-        extra["retry-after"] = f"{retry_after or 1:g}"
-    elif mapped < 500:
-        extra["x-should-retry"] = "false"
     codes = {
         400: "invalid_request",
         403: "upstream_permission_denied",
@@ -63,7 +52,7 @@ def runway_error(status: int, body: Any, key_name: str, headers: Any = None) -> 
         message,
         code=codes.get(mapped, "upstream_error"),
         param=param,
-        headers=extra,
+        headers=answer_headers(mapped, retry_after),
         transient=mapped == 429 or mapped >= 500,
         nothing_created=mapped == 429,  # a 429 turns the create away; a 5xx may have started it
         retry_after=retry_after,
