@@ -47,7 +47,10 @@ class SimSettings:
             setattr(self, name, value)
 
     def check(self, name: str, value: Any) -> Any:
-        """Field-specific validation after type coercion; raise ValueError to refuse. Default: accept."""
+        """Field-specific validation after type coercion; raise ValueError to refuse. Here the rule
+        of the field several simulators have: an MP4 `free` box is at least 16 bytes (its header)."""
+        if name == "video_padding_bytes" and 0 < value < 16:
+            raise ValueError(f"{name} must be 0 or an integer >= 16")
         return value
 
     def to_json(self) -> dict[str, Any]:

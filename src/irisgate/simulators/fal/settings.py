@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..common.settings import SimSettings
 
@@ -33,8 +32,3 @@ class FalSimSettings(SimSettings):
     video_padding_bytes: int = 0
     # Seed of the generator that decides whether a fault with `chance` < 1 hits (None = unpredictable).
     fault_seed: int | None = None
-
-    def check(self, name: str, value: Any) -> Any:
-        if name == "video_padding_bytes" and 0 < value < 16:
-            raise ValueError(f"{name} must be 0 or an integer >= 16")
-        return value

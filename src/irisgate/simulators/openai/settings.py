@@ -29,6 +29,7 @@ class OpenAISimSettings(SimSettings):
     fault_seed: int | None = None
 
     def check(self, name: str, value: Any) -> Any:
+        value = super().check(name, value)
         if name == "should_retry_header" and value not in (None, "true", "false"):
             raise ValueError(f"{name} must be 'true', 'false' or null")
         if name == "images_per_minute" and value == 0:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..common.settings import SimSettings
 
@@ -55,8 +54,3 @@ class RunwareSimSettings(SimSettings):
     flat_frames_rejected_models: set[str] = field(default_factory=set)
     # Seed of the generator that decides whether a fault with `chance` < 1 hits (None = unpredictable).
     fault_seed: int | None = None
-
-    def check(self, name: str, value: Any) -> Any:
-        if name == "video_padding_bytes" and 0 < value < 16:
-            raise ValueError(f"{name} must be 0 or an integer >= 16")
-        return value

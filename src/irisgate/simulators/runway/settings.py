@@ -60,8 +60,7 @@ class RunwaySimSettings(SimSettings):
     fault_seed: int | None = None
 
     def check(self, name: str, value: Any) -> Any:
-        if name == "video_padding_bytes" and 0 < value < 16:
-            raise ValueError(f"{name} must be 0 or an integer >= 16")
+        value = super().check(name, value)
         if name == "max_concurrent" and value == 0:
             raise ValueError(f"{name} must be a positive integer or null")
         if name == "should_retry_header" and value not in (None, "true", "false"):
