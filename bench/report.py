@@ -242,7 +242,7 @@ def profile_tables(suite: Suite) -> list[str]:
             main_s, other_s, requests = profile.thread_cpu
             cpu = (
                 f"; CPU per 10k requests: event-loop thread {main_s * 10_000 / requests:.2f} s, "
-                f"other threads (aiosqlite's, the executor's) {other_s * 10_000 / requests:.2f} s"
+                f"other threads (the store's, the executor's) {other_s * 10_000 / requests:.2f} s"
             )
         lines += [
             f"**{KIND_TITLES[kind]}** ({profile.samples} event-loop samples{cpu})",
@@ -357,7 +357,7 @@ class Profile:
 
 def top_frames(raw: str, limit: int = 18) -> Profile:
     """From py-spy's raw (collapsed) output: the heaviest functions of the event-loop thread, on the stack
-    and at its top. Stacks of other threads are left out: py-spy counts aiosqlite's worker thread as busy
+    and at its top. Stacks of other threads are left out: py-spy counts the store's threads as busy
     while it blocks in `SimpleQueue.get()` (C code), so its share would be mostly waiting; /proc gives the
     threads' real CPU time instead (`Profile.thread_cpu`)."""
     inclusive: Counter[str] = Counter()

@@ -368,7 +368,7 @@ def scaling(suite: Suite) -> None:
 
 def profile(suite: Suite) -> None:
     """py-spy on irisgate during a c=16 run of each kind: the frames with the most samples, and the CPU time
-    of the event-loop thread vs the other threads (aiosqlite's, the executor's) from /proc."""
+    of the event-loop thread vs the other threads (the store's, the executor's) from /proc."""
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not Path(spy).exists():
         suite.notes.append("profile skipped: py-spy is not installed (.venv/bin/pip install py-spy)")

@@ -68,7 +68,7 @@ providers:
   runway:
     keys: [{name: main, value: env.RUNWAY_API_KEY}]
 store:
-  url: sqlite+aiosqlite:////tmp/x.db
+  url: sqlite:////tmp/x.db
 admin_token: env.RUNWARE_API_KEY
 """
 
@@ -129,7 +129,7 @@ def test_yaml_file_loads(tmp_path: Path, suffix: str) -> None:
     assert runware.network.retry_backoff_initial == pytest.approx(1.5)
     assert runware.network.retry_backoff_max == pytest.approx(120.0)
     assert config.providers["runway"].network.base_url == PROVIDERS["runway"].default_base_url
-    assert config.store_url == "sqlite+aiosqlite:////tmp/x.db"
+    assert config.store_url == "sqlite:////tmp/x.db"
     assert config.admin_token == SECRET
 
 

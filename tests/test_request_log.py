@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from irisgate.server.request_log import RequestLogWriter
 from irisgate.store import RequestLogRecord, Store
+from irisgate.store.database import Database
 from irisgate.store.errors import StoreUnavailable
 from irisgate.store.tables import request_logs
 
@@ -25,8 +25,8 @@ HANG_GUARD = 30  # seconds; only stops a broken test from hanging, never asserte
 class CountingStore(Store):
     """A real store that counts insert transactions, can be made unavailable, and signals each write."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        super().__init__(engine)
+    def __init__(self, database: Database) -> None:
+        super().__init__(database)
         self.batches: list[int] = []
         self.failures_left = 0
         self.attempts = 0
@@ -44,7 +44,7 @@ class CountingStore(Store):
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[CountingStore]:
-    opened = await CountingStore.open(f"sqlite+aiosqlite:///{tmp_path}/logs.db")
+    opened = await CountingStore.open(f"sqlite:///{tmp_path}/logs.db")
     assert isinstance(opened, CountingStore)
     await opened.migrate()
     try:
@@ -60,9 +60,8 @@ def rec(n: int) -> RequestLogRecord:
 
 
 async def stored_ids(store: Store) -> list[str]:
-    async with store.engine.connect() as conn:
-        result = await conn.execute(sa.select(request_logs.c.request_id).order_by(request_logs.c.id))
-        return list(result.scalars())
+    query = sa.select(request_logs.c.request_id).order_by(request_logs.c.id)
+    return await store.run(lambda conn: list(conn.execute(query).scalars()))
 
 
 async def wait_until_written(writer: RequestLogWriter, store: CountingStore, count: int) -> None:

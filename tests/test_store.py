@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -45,7 +46,7 @@ NOW = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path}/data/irisgate.db"
+        yield f"sqlite:///{tmp_path}/data/irisgate.db"
         return
     if not PG_URL:
         pytest.skip("set IRISGATE_TEST_POSTGRES_URL to run the store tests against PostgreSQL")
@@ -95,39 +96,49 @@ FULL = {
 
 
 async def add_store_provider(store: Store, name: str) -> None:
-    async with store.transaction() as conn:
-        await conn.execute(
-            sa.insert(providers).values(
-                name=name,
-                display_name=name,
-                source="store",
-                network_config={},
-                created_at=NOW,
-                updated_at=NOW,
-            )
-        )
+    await execute(
+        store,
+        sa.insert(providers).values(
+            name=name,
+            display_name=name,
+            source="store",
+            network_config={},
+            created_at=NOW,
+            updated_at=NOW,
+        ),
+    )
+
+
+async def execute(store: Store, statement: sa.Executable) -> list[Any]:
+    """Run one statement in a transaction of the store; its rows, if it has any."""
+
+    def run(conn: sa.Connection) -> list[Any]:
+        result = conn.execute(statement)
+        return list(result.all()) if result.returns_rows else []
+
+    return await store.run(run)
 
 
 async def add_store_key(store: Store, provider: str, name: str) -> str:
     key_id = str(uuid.uuid4())
-    async with store.transaction() as conn:
-        await conn.execute(
-            sa.insert(provider_keys).values(
-                id=key_id,
-                provider=provider,
-                name=name,
-                source="store",
-                value_kind="literal",
-                env_var=None,
-                secret_hint="abcd****wxyz",
-                secret_encrypted="ciphertext",
-                models=["*"],
-                weight=1.0,
-                enabled=True,
-                created_at=NOW,
-                updated_at=NOW,
-            )
-        )
+    await execute(
+        store,
+        sa.insert(provider_keys).values(
+            id=key_id,
+            provider=provider,
+            name=name,
+            source="store",
+            value_kind="literal",
+            env_var=None,
+            secret_hint="abcd****wxyz",
+            secret_encrypted="ciphertext",
+            models=["*"],
+            weight=1.0,
+            enabled=True,
+            created_at=NOW,
+            updated_at=NOW,
+        ),
+    )
     return key_id
 
 
@@ -143,11 +154,8 @@ async def test_migrate_creates_tables_and_is_idempotent(store_url: str) -> None:
     try:
         await store.migrate()
         await store.migrate()
-        async with store.engine.connect() as conn:
-            tables = await conn.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
-            version = (
-                await conn.execute(sa.text("SELECT version_num FROM irisgate_alembic_version"))
-            ).scalar()
+        tables = await store.run(lambda conn: set(sa.inspect(conn).get_table_names()))
+        [(version,)] = await execute(store, sa.text("SELECT version_num FROM irisgate_alembic_version"))
         expected = {
             "providers",
             "provider_keys",
@@ -187,21 +195,19 @@ async def test_tables_module_matches_migrations(store: Store) -> None:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         return compare_metadata(context, metadata)
 
-    async with store.engine.connect() as conn:
-        differences = await conn.run_sync(diff)
+    differences = await store.run(diff)
     differences = [d for d in differences if "irisgate_alembic_version" not in repr(d)]
     assert differences == []
 
 
 async def test_sqlite_settings(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "dir" / "x.db"
-    store = await Store.open(f"sqlite:///{path}")  # plain sqlite:// gets the async driver
+    store = await Store.open(f"sqlite+aiosqlite:///{path}")  # earlier versions' URL: the same database
     try:
         await store.migrate()
-        async with store.engine.connect() as conn:
-            journal = (await conn.execute(sa.text("PRAGMA journal_mode"))).scalar()
-            foreign_keys = (await conn.execute(sa.text("PRAGMA foreign_keys"))).scalar()
-            busy = (await conn.execute(sa.text("PRAGMA busy_timeout"))).scalar()
+        [(journal,)] = await execute(store, sa.text("PRAGMA journal_mode"))
+        [(foreign_keys,)] = await execute(store, sa.text("PRAGMA foreign_keys"))
+        [(busy,)] = await execute(store, sa.text("PRAGMA busy_timeout"))
         assert (journal, foreign_keys, busy) == ("wal", 1, 5000)
         assert path.exists()
     finally:
@@ -209,9 +215,9 @@ async def test_sqlite_settings(tmp_path: Path) -> None:
 
 
 def test_default_store_url(tmp_path: Path) -> None:
-    assert default_store_url(tmp_path) == f"sqlite+aiosqlite:///{tmp_path.resolve()}/irisgate.db"
+    assert default_store_url(tmp_path) == f"sqlite:///{tmp_path.resolve()}/irisgate.db"
     assert normalize_store_url("postgres://u@h/db") == "postgresql+asyncpg://u@h/db"
-    assert normalize_store_url("sqlite+aiosqlite:///x.db") == "sqlite+aiosqlite:///x.db"
+    assert normalize_store_url("sqlite+aiosqlite:///x.db") == "sqlite:///x.db"
 
 
 # -- syncing the config file ------------------------------------------------------------------------
@@ -318,14 +324,13 @@ async def test_sync_with_no_providers_empties_file_rows(store: Store) -> None:
 
 async def test_deleting_a_provider_cascades_to_its_keys(store: Store) -> None:
     await store.sync_file_providers(file_providers(FULL))
-    async with store.transaction() as conn:
-        await conn.execute(sa.delete(providers).where(providers.c.name == "runware"))
+    await execute(store, sa.delete(providers).where(providers.c.name == "runware"))
     assert {k.provider for k in await store.list_keys()} == {"runway"}
 
 
 async def test_literal_secret_never_reaches_the_database_file(tmp_path: Path) -> None:
     db = tmp_path / "secret-check.db"
-    store = await Store.open(f"sqlite+aiosqlite:///{db}")
+    store = await Store.open(f"sqlite:///{db}")
     try:
         await store.migrate()
         await store.sync_file_providers(file_providers(FULL))
@@ -407,9 +412,8 @@ async def test_request_log_filters_on_sqlite_walk_ids_or_the_errors_index(tmp_pa
             query = request_logs_query(
                 50, filters.get("before_id"), filters.get("provider"), filters.get("status_code")
             )
-            sql = str(query.compile(store.engine.sync_engine, compile_kwargs={"literal_binds": True}))
-            async with store.engine.connect() as conn:
-                rows = (await conn.execute(sa.text(f"EXPLAIN QUERY PLAN {sql}"))).all()
+            sql = str(query.compile(dialect=sqlite_dialect(), compile_kwargs={"literal_binds": True}))
+            rows = await execute(store, sa.text(f"EXPLAIN QUERY PLAN {sql}"))
             return " | ".join(str(row[-1]) for row in rows)
 
         assert "ix_request_logs_errors" in await plan(status_code=503)
@@ -580,8 +584,7 @@ async def test_a_store_that_cannot_be_used_is_a_503_and_recovers(tmp_path: Path)
         blocker = sqlite3.connect(tmp_path / "irisgate.db", isolation_level=None)
         blocker.execute("PRAGMA busy_timeout=0")
         blocker.execute("BEGIN IMMEDIATE")
-        async with store.engine.connect() as conn:  # this test's patience: not five seconds
-            await conn.exec_driver_sql("PRAGMA busy_timeout=50")
+        await execute(store, sa.text("PRAGMA busy_timeout=50"))  # this test's patience: not five seconds
         with pytest.raises(StoreUnavailable) as raised:
             await store.insert_job(job(1))
         assert (raised.value.status, raised.value.code) == (503, "store_unavailable")
@@ -618,9 +621,8 @@ async def test_revoked_sessions_are_seen_and_expired_ones_pruned(store: Store) -
     assert await store.session_revoked("nonce-a") is True
     assert await store.session_revoked("nonce-b") is False
     await store.revoke_session("nonce-b", now + timedelta(hours=1))  # each sign-out prunes expired rows
-    async with store.reading() as conn:
-        rows = (await conn.execute(sa.select(revoked_sessions.c.nonce))).scalars().all()
-    assert sorted(rows) == ["nonce-a", "nonce-b"]
+    rows = await execute(store, sa.select(revoked_sessions.c.nonce))
+    assert sorted(nonce for (nonce,) in rows) == ["nonce-a", "nonce-b"]
 
 
 async def test_a_store_of_revision_0001_gains_the_revoked_sessions_table(store_url: str) -> None:
@@ -631,10 +633,8 @@ async def test_a_store_of_revision_0001_gains_the_revoked_sessions_table(store_u
 
     store = await Store.open(store_url)
     try:
-        async with store.transaction() as conn:
-            await conn.run_sync(upgrade_to_0001)
-        async with store.engine.connect() as conn:
-            tables = await conn.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
+        await store.run(upgrade_to_0001)
+        tables = await store.run(lambda conn: set(sa.inspect(conn).get_table_names()))
         assert "video_jobs" in tables and "revoked_sessions" not in tables  # irisgate 0.1.0's schema
         await store.migrate()
         await store.revoke_session("nonce", datetime.now(UTC) + timedelta(hours=1))

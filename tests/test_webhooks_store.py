@@ -30,7 +30,7 @@ RULE = (2, 0.0)  # disable after 2 failed attempts in a row, however recent
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
     admin = None
     if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path}/irisgate.db"
+        url = f"sqlite:///{tmp_path}/irisgate.db"
     else:
         if not PG_URL:
             pytest.skip("set IRISGATE_TEST_POSTGRES_URL to run the store tests against PostgreSQL")
@@ -82,8 +82,7 @@ async def add_job(store: Store, owner: str | None = None) -> VideoJobRecord:
 
 
 async def rows(store: Store, table: sa.Table) -> list[dict]:
-    async with store.reading() as conn:
-        return [dict(row) for row in (await conn.execute(sa.select(table))).mappings()]
+    return await store.run(lambda conn: [dict(row) for row in conn.execute(sa.select(table)).mappings()])
 
 
 async def test_a_jobs_end_queues_its_event_for_the_endpoints_that_hear_of_it(store: Store):
@@ -109,7 +108,7 @@ async def test_the_event_is_written_with_the_jobs_end_or_not_at_all(store: Store
     await add_endpoint(store)
     job = await add_job(store)
 
-    async def broken(conn, ended) -> None:
+    def broken(conn, ended) -> None:
         raise RuntimeError("the hook failed")
 
     store.job_end_hooks.append(broken)

@@ -69,20 +69,16 @@ class AdminService:
         key_rows = [self._new_key(name, item, f"keys[{i}]", taken=set()) for i, item in enumerate(keys)]
         _check_unique([k["name"] for k in key_rows])
         now = utc_now()
-        async with self.store.transaction() as conn:
-            await admin_rows.insert_provider(
-                conn,
-                {
-                    "name": name,
-                    "display_name": PROVIDERS[name].label,
-                    "source": "store",
-                    "network_config": network,
-                    "created_at": now,
-                    "updated_at": now,
-                },
-            )
-            for values in key_rows:
-                await admin_rows.insert_key(conn, {**values, "created_at": now, "updated_at": now})
+        provider = {
+            "name": name,
+            "display_name": PROVIDERS[name].label,
+            "source": "store",
+            "network_config": network,
+            "created_at": now,
+            "updated_at": now,
+        }
+        keys = [{**values, "created_at": now, "updated_at": now} for values in key_rows]
+        await self.store.run(lambda conn: admin_rows.insert_provider(conn, provider, keys))
         await self.registry.reload()
         return await self.get_provider(name)
 
@@ -93,17 +89,14 @@ class AdminService:
                 "'network_config' is required", "network_config", code="missing_required_parameter"
             )
         network = self._network(name, body.get("network_config"))
-        async with self.store.transaction() as conn:
-            await admin_rows.update_provider(
-                conn, row.name, {"network_config": network, "updated_at": utc_now()}
-            )
+        changes = {"network_config": network, "updated_at": utc_now()}
+        await self.store.run(lambda conn: admin_rows.update_provider(conn, row.name, changes))
         await self.registry.reload()
         return await self.get_provider(name)
 
     async def delete_provider(self, name: str) -> None:
         await self._writable_provider(name)
-        async with self.store.transaction() as conn:
-            await admin_rows.delete_provider(conn, name)
+        await self.store.run(lambda conn: admin_rows.delete_provider(conn, name))
         await self.registry.reload()
 
     # -- keys --------------------------------------------------------------------------------------
@@ -121,8 +114,8 @@ class AdminService:
         taken = {k.name for k in await self.store.list_keys(provider)}
         values = self._new_key(provider, body, None, taken)
         now = utc_now()
-        async with self.store.transaction() as conn:
-            await admin_rows.insert_key(conn, {**values, "created_at": now, "updated_at": now})
+        keys = [{**values, "created_at": now, "updated_at": now}]
+        await self.store.run(lambda conn: admin_rows.insert_keys(conn, keys))
         await self.registry.reload()
         return await self.get_key(provider, values["id"])
 
@@ -146,8 +139,7 @@ class AdminService:
             changes.update(self._secret_columns(body["value"], "value"))
         changes.update(_key_settings(body, None, partial=True))
         changes["updated_at"] = utc_now()
-        async with self.store.transaction() as conn:
-            await admin_rows.update_key(conn, key_id, changes)
+        await self.store.run(lambda conn: admin_rows.update_key(conn, key_id, changes))
         await self.registry.reload()
         return await self.get_key(provider, key_id)
 
@@ -155,8 +147,7 @@ class AdminService:
         record = await self._key(provider, key_id)
         if record.source == "file":
             raise read_only(f"Key '{record.name}' of {provider}")
-        async with self.store.transaction() as conn:
-            await admin_rows.delete_key(conn, key_id)
+        await self.store.run(lambda conn: admin_rows.delete_key(conn, key_id))
         await self.registry.reload()
 
     # -- helpers -----------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Creating the async engine: URL normalisation, SQLite connection settings, a private database file."""
+"""Creating the engine: URL normalisation, SQLite connection settings, a private database file."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from irisgate.store.errors import StoreUnavailable, file_problem
@@ -24,27 +25,30 @@ IMMEDIATE = "irisgate_sqlite_immediate"
 # database file's mode.
 DATABASE_FILE_MODE = 0o600
 
+# SQLite runs through Python's own driver (pysqlite) on the store's threads; ``sqlite+aiosqlite``,
+# which earlier versions wrote, means the same database. PostgreSQL runs through asyncpg.
 _DRIVER_ALIASES = {
-    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite",
     "postgres": "postgresql+asyncpg",
     "postgresql": "postgresql+asyncpg",
 }
 
 
 def default_store_url(app_dir: Path) -> str:
-    return f"sqlite+aiosqlite:///{app_dir.resolve()}/irisgate.db"
+    return f"sqlite:///{app_dir.resolve()}/irisgate.db"
 
 
 def normalize_store_url(url: str) -> str:
-    """Give a plain ``sqlite://`` / ``postgres(ql)://`` URL its async driver."""
+    """Give a URL the driver irisgate uses: pysqlite for SQLite, asyncpg for PostgreSQL."""
     scheme, sep, rest = url.partition("://")
     if sep and scheme in _DRIVER_ALIASES:
         return f"{_DRIVER_ALIASES[scheme]}://{rest}"
     return url
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """An async engine for SQLite (aiosqlite) or PostgreSQL (asyncpg).
+def create_engine(url: str) -> Engine | AsyncEngine:
+    """SQLAlchemy's synchronous engine for SQLite (run on the store's threads, `database.py`), its
+    async engine for PostgreSQL (asyncpg).
 
     ``hide_parameters`` keeps bound values (which could include secrets) out of exception messages.
     """
@@ -55,9 +59,9 @@ def create_engine(url: str) -> AsyncEngine:
     database = sqlite_file_path(parsed)
     if database is not None:
         create_private_file(Path(database).expanduser())
-    engine = create_async_engine(url, hide_parameters=True)
-    event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
-    event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
+    engine = sa.create_engine(url, hide_parameters=True)
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
     return engine
 
 

@@ -8,8 +8,6 @@ recovers by itself when the disk or the server does.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import sqlalchemy.exc
 
@@ -76,11 +74,3 @@ UNAVAILABLE = (
     sqlalchemy.exc.TimeoutError,
     OSError,
 )
-
-
-@asynccontextmanager
-async def unavailable_as_503() -> AsyncIterator[None]:
-    try:
-        yield
-    except UNAVAILABLE as error:
-        raise StoreUnavailable(describe(error)) from error

@@ -14,7 +14,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
+from irisgate.store.database import Database, transactional
 from irisgate.store.records import VideoJobRecord, utc_now
 from irisgate.store.tables import video_jobs
 
@@ -23,12 +25,12 @@ _c = video_jobs.c
 
 
 class MediaTable:
-    """`Store`'s media methods (a mixin: it uses the store's `transaction`)."""
+    """`Store`'s media methods (a mixin: it uses the store's `database`)."""
 
-    transaction: Any
-    dialect: str
+    database: Database
 
-    async def claim_due_media(self, until: datetime, limit: int) -> list[VideoJobRecord]:
+    @transactional
+    def claim_due_media(conn: Connection, until: datetime, limit: int) -> list[VideoJobRecord]:
         """Up to ``limit`` jobs whose media work is due (a copy, or a removal), the longest due
         first, each claimed until ``until``."""
         now = utc_now()
@@ -42,7 +44,7 @@ class MediaTable:
             .order_by(_c.media_next_attempt_at)
             .limit(limit)
         )
-        if self.dialect == "postgresql":
+        if conn.dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
         statement = (
             sa.update(video_jobs)
@@ -50,37 +52,32 @@ class MediaTable:
             .values(media_next_attempt_at=until)
             .returning(*_c)
         )
-        async with self.transaction() as conn:
-            rows = (await conn.execute(statement)).mappings().all()
+        rows = conn.execute(statement).mappings().all()
         return [VideoJobRecord(**row) for row in rows]
 
-    async def renew_media_claims(self, job_ids: list[str], until: datetime) -> None:
+    @transactional
+    def renew_media_claims(conn: Connection, job_ids: list[str], until: datetime) -> None:
         """Keep the claims of the copies still under way."""
-        if not job_ids:
-            return
-        async with self.transaction() as conn:
-            await conn.execute(
+        if job_ids:
+            conn.execute(
                 sa.update(video_jobs)
                 .where(_c.id.in_(job_ids), _c.media_state == PENDING)
                 .values(media_next_attempt_at=until)
             )
 
-    async def record_media(self, job_id: str, changes: dict[str, Any], *, state: str) -> bool:
+    @transactional
+    def record_media(conn: Connection, job_id: str, changes: dict[str, Any], *, state: str) -> bool:
         """Apply ``changes`` to the job's media columns if its media is still in ``state``; False
         when it is not (the job was deleted, or another process got there first)."""
-        async with self.transaction() as conn:
-            result = await conn.execute(
-                sa.update(video_jobs).where(_c.id == job_id, _c.media_state == state).values(**changes)
-            )
+        result = conn.execute(
+            sa.update(video_jobs).where(_c.id == job_id, _c.media_state == state).values(**changes)
+        )
         return bool(result.rowcount)
 
-    async def remove_job(self, job_id: str) -> VideoJobRecord | None:
+    @transactional
+    def remove_job(conn: Connection, job_id: str) -> VideoJobRecord | None:
         """Delete the job's record; the record as it was at that moment (its media keys included,
         even those a copy recorded a moment earlier), or None if there was none."""
-        async with self.transaction() as conn:
-            row = (
-                (await conn.execute(sa.delete(video_jobs).where(_c.id == job_id).returning(*_c)))
-                .mappings()
-                .first()
-            )
+        statement = sa.delete(video_jobs).where(_c.id == job_id).returning(*_c)
+        row = conn.execute(statement).mappings().first()
         return VideoJobRecord(**row) if row else None

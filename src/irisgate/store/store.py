@@ -1,31 +1,30 @@
 """``Store``: irisgate's persistence behind one interface, for SQLite and PostgreSQL alike.
 
-Every call goes through SQLAlchemy Core's async engine (aiosqlite or asyncpg), so no database I/O
-runs on the event loop's thread. A database that cannot be used makes a call raise
-``StoreUnavailable`` (503), never a 500 (``errors.py``).
+Every method is a store operation: a function of a synchronous SQLAlchemy Core ``Connection``,
+written once for both databases, run whole in one transaction off the event loop's thread
+(`database.py`; ``@transactional`` makes such a function a method). A database that cannot be used
+makes a call raise ``StoreUnavailable`` (503), never a 500 (``errors.py``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 from irisgate.config.models import ProviderConfig
 from irisgate.store import admin_rows
-from irisgate.store.engine import IMMEDIATE, create_engine
-from irisgate.store.errors import StoreIncompatible, unavailable_as_503
+from irisgate.store.database import Database, Operation, open_database, transactional
+from irisgate.store.errors import StoreIncompatible
 from irisgate.store.media import MediaTable
 from irisgate.store.records import (
     KeyRecord,
@@ -46,14 +45,11 @@ from irisgate.store.tables import (
 from irisgate.store.video_jobs import JobEndHook, VideoJobsTable
 from irisgate.store.webhooks import WebhooksTable
 
-logger = logging.getLogger(__name__)
-
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-# pg_advisory_xact_lock key serialising migrations and config syncs across instances ("irisgate").
-_PG_LOCK_KEY = 0x69726973
+T = TypeVar("T")
 
 
-def alembic_config(connection: Connection | None = None, url: str | None = None) -> Config:
+def alembic_config(connection: Connection | None = None) -> Config:
     """An Alembic ``Config`` built in code (no alembic.ini): our script directory plus a connection.
 
     Alembic is imported here, not at the top: only `irisgate serve` migrates, before the workers
@@ -62,8 +58,6 @@ def alembic_config(connection: Connection | None = None, url: str | None = None)
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    if url is not None:
-        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     config.attributes["connection"] = connection
     return config
 
@@ -75,51 +69,33 @@ def _upgrade_head(connection: Connection) -> None:
 
 
 class Store(VideoJobsTable, MediaTable, WebhooksTable):
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, database: Database) -> None:
+        self.database = database
         self.job_end_hooks: list[JobEndHook] = []  # run as a job ends, in its transaction
 
     @classmethod
     async def open(cls, url: str) -> Store:
-        return cls(create_engine(url))
-
-    @property
-    def engine(self) -> AsyncEngine:
-        return self._engine
+        return cls(open_database(url))
 
     @property
     def dialect(self) -> str:
         """``"sqlite"`` or ``"postgresql"``."""
-        return self._engine.dialect.name
+        return self.database.dialect
 
     async def close(self) -> None:
-        await self._engine.dispose()
+        await self.database.close()
 
-    @asynccontextmanager
-    async def transaction(self, *, exclusive: bool = False) -> AsyncIterator[AsyncConnection]:
-        """A connection in a transaction. ``exclusive`` serialises it against other exclusive ones
-        (``BEGIN IMMEDIATE`` on SQLite, a transaction-level advisory lock on PostgreSQL)."""
-        async with unavailable_as_503(), self._engine.connect() as conn:
-            if exclusive and self.dialect == "sqlite":
-                await conn.execution_options(**{IMMEDIATE: True})
-            async with conn.begin():
-                if exclusive and self.dialect == "postgresql":
-                    await conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
-                yield conn
-
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for reads (no transaction of ours)."""
-        async with unavailable_as_503(), self._engine.connect() as conn:
-            yield conn
+    async def run(self, operation: Operation[T], *, exclusive: bool = False) -> T:
+        """Run a store operation, a function of a synchronous ``Connection``, whole in one
+        transaction (`database.py`)."""
+        return await self.database.run(operation, exclusive=exclusive)
 
     async def migrate(self) -> None:
         """Bring the schema to the newest revision (safe to run concurrently from several instances)."""
         from alembic.util.exc import CommandError
 
         try:
-            async with self.transaction(exclusive=True) as conn:
-                await conn.run_sync(_upgrade_head)
+            await self.run(_upgrade_head, exclusive=True)
         except CommandError as error:  # e.g. a revision this version does not have
             raise StoreIncompatible(
                 f"its schema was made by another version of irisgate ({error}); move it away to start afresh"
@@ -129,51 +105,51 @@ class Store(VideoJobsTable, MediaTable, WebhooksTable):
 
     async def sync_file_providers(self, file_providers: Mapping[str, ProviderConfig]) -> None:
         """Make the file-sourced providers and keys match the config file, in one transaction."""
-        async with self.transaction(exclusive=True) as conn:
-            await sync_providers(conn, file_providers, utc_now())
-            await admin_rows.bump_version(conn)
 
-    async def list_providers(self) -> list[ProviderRecord]:
-        async with self.reading() as conn:
-            result = await conn.execute(sa.select(providers).order_by(providers.c.name))
-            return [ProviderRecord(**row) for row in result.mappings()]
+        def sync(conn: Connection) -> None:
+            sync_providers(conn, file_providers, utc_now())
+            admin_rows.bump_version(conn)
 
-    async def get_provider(self, name: str) -> ProviderRecord | None:
-        async with self.reading() as conn:
-            result = await conn.execute(sa.select(providers).where(providers.c.name == name))
-            row = result.mappings().first()
+        await self.run(sync, exclusive=True)
+
+    @transactional
+    def list_providers(conn: Connection) -> list[ProviderRecord]:
+        result = conn.execute(sa.select(providers).order_by(providers.c.name))
+        return [ProviderRecord(**row) for row in result.mappings()]
+
+    @transactional
+    def get_provider(conn: Connection, name: str) -> ProviderRecord | None:
+        row = conn.execute(sa.select(providers).where(providers.c.name == name)).mappings().first()
         return ProviderRecord(**row) if row else None
 
-    async def get_key(self, key_id: str) -> KeyRecord | None:
-        async with self.reading() as conn:
-            result = await conn.execute(sa.select(provider_keys).where(provider_keys.c.id == key_id))
-            row = result.mappings().first()
+    @transactional
+    def get_key(conn: Connection, key_id: str) -> KeyRecord | None:
+        row = conn.execute(sa.select(provider_keys).where(provider_keys.c.id == key_id)).mappings().first()
         return _key_record(row) if row else None
 
-    async def providers_version(self) -> int:
+    @transactional
+    def providers_version(conn: Connection) -> int:
         """The counter every admin change bumps (0 before the first)."""
-        async with self.reading() as conn:
-            return await admin_rows.read_version(conn)
+        return admin_rows.read_version(conn)
 
-    async def list_keys(self, provider: str | None = None) -> list[KeyRecord]:
+    @transactional
+    def list_keys(conn: Connection, provider: str | None = None) -> list[KeyRecord]:
         query = sa.select(provider_keys).order_by(provider_keys.c.provider, provider_keys.c.name)
         if provider is not None:
             query = query.where(provider_keys.c.provider == provider)
-        async with self.reading() as conn:
-            result = await conn.execute(query)
-            return [_key_record(row) for row in result.mappings()]
+        return [_key_record(row) for row in conn.execute(query).mappings()]
 
     # -- request logs ------------------------------------------------------------------------------
 
     async def insert_request_logs(self, records: Sequence[RequestLogRecord]) -> None:
         """Insert a batch of request-log records in one transaction (one executemany)."""
-        if not records:
-            return
-        async with self.transaction() as conn:
-            await conn.execute(sa.insert(request_logs), [log_values(record) for record in records])
+        if records:
+            rows = [log_values(record) for record in records]
+            await self.run(lambda conn: conn.execute(sa.insert(request_logs), rows))
 
-    async def list_request_logs(
-        self,
+    @transactional
+    def list_request_logs(
+        conn: Connection,
         *,
         limit: int = 100,
         before_id: int | None = None,
@@ -181,41 +157,38 @@ class Store(VideoJobsTable, MediaTable, WebhooksTable):
         status_code: int | None = None,
     ) -> list[RequestLogRecord]:
         """Newest first. Page on with ``before_id`` = the last id of the previous page."""
-        async with self.reading() as conn:
-            result = await conn.execute(request_logs_query(limit, before_id, provider, status_code))
-            return [RequestLogRecord(**row) for row in result.mappings()]
+        result = conn.execute(request_logs_query(limit, before_id, provider, status_code))
+        return [RequestLogRecord(**row) for row in result.mappings()]
 
     # -- virtual keys ------------------------------------------------------------------------------
 
-    async def list_virtual_keys(self) -> list[VirtualKeyRecord]:
-        async with self.reading() as conn:
-            rows = (await conn.execute(sa.select(virtual_keys).order_by(virtual_keys.c.name))).mappings()
-            return [_virtual_key(row) for row in rows]
+    @transactional
+    def list_virtual_keys(conn: Connection) -> list[VirtualKeyRecord]:
+        rows = conn.execute(sa.select(virtual_keys).order_by(virtual_keys.c.name)).mappings()
+        return [_virtual_key(row) for row in rows]
 
-    async def insert_virtual_key(self, record: VirtualKeyRecord) -> None:
+    @transactional
+    def insert_virtual_key(conn: Connection, record: VirtualKeyRecord) -> None:
         values = dataclasses.asdict(record)
         values["allowed_providers"] = list(record.allowed_providers)
         values["allowed_models"] = list(record.allowed_models)
-        async with self.transaction() as conn:
-            await conn.execute(sa.insert(virtual_keys).values(**values))
-            await admin_rows.bump_version(conn)
+        conn.execute(sa.insert(virtual_keys).values(**values))
+        admin_rows.bump_version(conn)
 
-    async def update_virtual_key(self, key_id: str, **changes: Any) -> bool:
+    @transactional
+    def update_virtual_key(conn: Connection, key_id: str, **changes: Any) -> bool:
         for name in ("allowed_providers", "allowed_models"):
             if name in changes:
                 changes[name] = list(changes[name])
         changes.setdefault("updated_at", utc_now())
-        async with self.transaction() as conn:
-            result = await conn.execute(
-                sa.update(virtual_keys).where(virtual_keys.c.id == key_id).values(**changes)
-            )
-            await admin_rows.bump_version(conn)
+        result = conn.execute(sa.update(virtual_keys).where(virtual_keys.c.id == key_id).values(**changes))
+        admin_rows.bump_version(conn)
         return bool(result.rowcount)
 
-    async def delete_virtual_key(self, key_id: str) -> bool:
-        async with self.transaction() as conn:
-            result = await conn.execute(sa.delete(virtual_keys).where(virtual_keys.c.id == key_id))
-            await admin_rows.bump_version(conn)
+    @transactional
+    def delete_virtual_key(conn: Connection, key_id: str) -> bool:
+        result = conn.execute(sa.delete(virtual_keys).where(virtual_keys.c.id == key_id))
+        admin_rows.bump_version(conn)
         return bool(result.rowcount)
 
     # -- dashboard sessions ------------------------------------------------------------------------
@@ -223,18 +196,18 @@ class Store(VideoJobsTable, MediaTable, WebhooksTable):
     async def revoke_session(self, nonce: str, expires_at: datetime) -> None:
         """Refuse the session with this nonce from now on, on every instance sharing the store, and
         forget the revocations of sessions that have expired anyway (their cookies are refused by then)."""
-        try:
-            async with self.transaction() as conn:
-                expired = revoked_sessions.c.expires_at < utc_now()
-                await conn.execute(sa.delete(revoked_sessions).where(expired))
-                await conn.execute(sa.insert(revoked_sessions).values(nonce=nonce, expires_at=expires_at))
-        except sa.exc.IntegrityError:
-            pass  # two sign-outs of one session at once: the other one recorded it
+        with contextlib.suppress(sa.exc.IntegrityError):  # two sign-outs at once: the other recorded it
+            await self.run(lambda conn: _revoke_session(conn, nonce, expires_at))
 
-    async def session_revoked(self, nonce: str) -> bool:
-        async with self.reading() as conn:
-            query = sa.select(revoked_sessions.c.nonce).where(revoked_sessions.c.nonce == nonce)
-            return (await conn.execute(query)).first() is not None
+    @transactional
+    def session_revoked(conn: Connection, nonce: str) -> bool:
+        query = sa.select(revoked_sessions.c.nonce).where(revoked_sessions.c.nonce == nonce)
+        return conn.execute(query).first() is not None
+
+
+def _revoke_session(conn: Connection, nonce: str, expires_at: datetime) -> None:
+    conn.execute(sa.delete(revoked_sessions).where(revoked_sessions.c.expires_at < utc_now()))
+    conn.execute(sa.insert(revoked_sessions).values(nonce=nonce, expires_at=expires_at))
 
 
 def _virtual_key(row: Mapping[str, Any]) -> VirtualKeyRecord:

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
 from irisgate.config.models import KeyConfig, ProviderConfig
 from irisgate.store.tables import provider_keys, providers
@@ -28,22 +28,20 @@ FILE = "file"
 STORE = "store"
 
 
-async def sync_providers(
-    conn: AsyncConnection, file_providers: Mapping[str, ProviderConfig], now: datetime
-) -> None:
-    existing = {row["name"]: row for row in (await conn.execute(sa.select(providers))).mappings()}
-    keys = list((await conn.execute(sa.select(provider_keys))).mappings())
+def sync_providers(conn: Connection, file_providers: Mapping[str, ProviderConfig], now: datetime) -> None:
+    existing = {row["name"]: row for row in conn.execute(sa.select(providers)).mappings()}
+    keys = list(conn.execute(sa.select(provider_keys)).mappings())
     for name, provider in file_providers.items():
-        await _upsert_provider(conn, provider, existing.get(name), now)
+        _upsert_provider(conn, provider, existing.get(name), now)
         rows = [row for row in keys if row["provider"] == name]
-        await _sync_keys(conn, provider, rows, now)
+        _sync_keys(conn, provider, rows, now)
     for name, row in existing.items():
         if row["source"] == FILE and name not in file_providers:
-            await _retire_provider(conn, name, [k for k in keys if k["provider"] == name], now)
+            _retire_provider(conn, name, [k for k in keys if k["provider"] == name], now)
 
 
-async def _upsert_provider(
-    conn: AsyncConnection, provider: ProviderConfig, row: Mapping[str, Any] | None, now: datetime
+def _upsert_provider(
+    conn: Connection, provider: ProviderConfig, row: Mapping[str, Any] | None, now: datetime
 ) -> None:
     values = {
         "display_name": provider.display_name,
@@ -51,17 +49,17 @@ async def _upsert_provider(
         "network_config": provider.network.to_dict(),
     }
     if row is None:
-        await conn.execute(
+        conn.execute(
             sa.insert(providers).values(name=provider.name, created_at=now, updated_at=now, **values)
         )
     elif _differs(row, values):
-        await conn.execute(
+        conn.execute(
             sa.update(providers).where(providers.c.name == provider.name).values(updated_at=now, **values)
         )
 
 
-async def _sync_keys(
-    conn: AsyncConnection, provider: ProviderConfig, rows: list[Mapping[str, Any]], now: datetime
+def _sync_keys(
+    conn: Connection, provider: ProviderConfig, rows: list[Mapping[str, Any]], now: datetime
 ) -> None:
     file_ids = {key.id for key in provider.keys}
     stale: list[str] = []
@@ -85,36 +83,34 @@ async def _sync_keys(
         if row is None:
             to_insert.append(key)
         elif _differs(row, _key_values(key)):
-            await conn.execute(
+            conn.execute(
                 sa.update(provider_keys)
                 .where(provider_keys.c.id == key.id)
                 .values(updated_at=now, **_key_values(key))
             )
     if stale:
-        await conn.execute(sa.delete(provider_keys).where(provider_keys.c.id.in_(stale)))
+        conn.execute(sa.delete(provider_keys).where(provider_keys.c.id.in_(stale)))
     for key in to_insert:
-        await conn.execute(
+        conn.execute(
             sa.insert(provider_keys).values(
                 id=key.id, provider=provider.name, created_at=now, updated_at=now, **_key_values(key)
             )
         )
 
 
-async def _retire_provider(
-    conn: AsyncConnection, name: str, rows: list[Mapping[str, Any]], now: datetime
-) -> None:
+def _retire_provider(conn: Connection, name: str, rows: list[Mapping[str, Any]], now: datetime) -> None:
     """A file provider that left the file: drop its file keys; keep it as a store provider if the UI
     gave it keys, else delete it."""
-    await conn.execute(
+    conn.execute(
         sa.delete(provider_keys).where(provider_keys.c.provider == name, provider_keys.c.source == FILE)
     )
     if any(row["source"] == STORE for row in rows):
         logger.info("provider %s left the config file; kept (as a store provider) for its UI keys", name)
-        await conn.execute(
+        conn.execute(
             sa.update(providers).where(providers.c.name == name).values(source=STORE, updated_at=now)
         )
     else:
-        await conn.execute(sa.delete(providers).where(providers.c.name == name))
+        conn.execute(sa.delete(providers).where(providers.c.name == name))
 
 
 def _key_values(key: KeyConfig) -> dict[str, Any]:

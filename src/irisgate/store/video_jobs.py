@@ -13,19 +13,20 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
+from irisgate.store.database import Database, transactional
 from irisgate.store.records import VideoJobRecord, utc_now
 from irisgate.store.tables import video_jobs
 
 MAX_JOB_PAGE = 100
 TERMINAL = ("completed", "failed")
-JobEndHook = Callable[[AsyncConnection, VideoJobRecord], Awaitable[None]]
+JobEndHook = Callable[[Connection, VideoJobRecord], None]
 
 _c = video_jobs.c
 
@@ -68,21 +69,19 @@ def _claim_statement(owned_by_client: bool) -> sa.Update:
 
 
 class VideoJobsTable:
-    """`Store`'s video job methods (a mixin: it uses the store's `transaction` and `reading`)."""
+    """`Store`'s video job methods (a mixin: it uses the store's `database` and `job_end_hooks`)."""
 
     job_end_hooks: list[JobEndHook]
-    transaction: Any
-    reading: Any
-    dialect: str
+    database: Database
 
-    async def insert_job(self, job: VideoJobRecord) -> None:
+    @transactional
+    def insert_job(conn: Connection, job: VideoJobRecord) -> None:
         """Record a new job (one short transaction)."""
-        async with self.transaction() as conn:
-            await conn.execute(_INSERT_JOB, dataclasses.asdict(job))
+        conn.execute(_INSERT_JOB, dataclasses.asdict(job))
 
-    async def get_job(self, job_id: str) -> VideoJobRecord | None:
-        async with self.reading() as conn:
-            row = (await conn.execute(_GET_JOB, {"b_job_id": job_id})).mappings().first()
+    @transactional
+    def get_job(conn: Connection, job_id: str) -> VideoJobRecord | None:
+        row = conn.execute(_GET_JOB, {"b_job_id": job_id}).mappings().first()
         return VideoJobRecord(**row) if row else None
 
     async def update_job(self, job_id: str, *, only_if_status: str | None = None, **changes: Any) -> bool:
@@ -110,30 +109,33 @@ class VideoJobsTable:
             values["b_status"] = only_if_status
         ends = values.get("status") in TERMINAL
         statement = _record_statement(lease_of is not None, only_if_status is not None, ends)
-        async with self.transaction() as conn:
-            row = (await conn.execute(statement, values)).mappings().first()
+        hooks = tuple(self.job_end_hooks) if ends else ()
+
+        def record(conn: Connection) -> VideoJobRecord | None:
+            row = conn.execute(statement, values).mappings().first()
             if row is None:
                 return None
             job = VideoJobRecord(**row)
-            if ends:
-                for hook in self.job_end_hooks:
-                    await hook(conn, job)
-        return job
+            for hook in hooks:
+                hook(conn, job)
+            return job
 
-    async def claim_job(
-        self, job_id: str, owner: str, until: datetime, client_key_id: str | None = None
+        return await self.database.run(record)
+
+    @transactional
+    def claim_job(
+        conn: Connection, job_id: str, owner: str, until: datetime, client_key_id: str | None = None
     ) -> VideoJobRecord | None:
         """Take the lease of a job that has not ended, unless someone holds it; the job, or None
         (leased, ended, not there, or not ``client_key_id``'s)."""
         values = {"lease_owner": owner, "lease_until": until, "b_job_id": job_id, "b_now": utc_now()}
         if client_key_id is not None:
             values["b_client_key_id"] = client_key_id
-        async with self.transaction() as conn:
-            statement = _claim_statement(client_key_id is not None)
-            row = (await conn.execute(statement, values)).mappings().first()
+        row = conn.execute(_claim_statement(client_key_id is not None), values).mappings().first()
         return VideoJobRecord(**row) if row else None
 
-    async def claim_due_jobs(self, owner: str, until: datetime, limit: int) -> list[VideoJobRecord]:
+    @transactional
+    def claim_due_jobs(conn: Connection, owner: str, until: datetime, limit: int) -> list[VideoJobRecord]:
         """Take the leases of up to ``limit`` jobs that are due (``next_poll_at`` passed) and free,
         the longest due first. On PostgreSQL, rows another instance is claiming at the same moment
         are skipped (SKIP LOCKED); SQLite serialises writers anyway."""
@@ -144,7 +146,7 @@ class VideoJobsTable:
             .order_by(_c.next_poll_at)
             .limit(limit)
         )
-        if self.dialect == "postgresql":
+        if conn.dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
         statement = (
             sa.update(video_jobs)
@@ -152,44 +154,41 @@ class VideoJobsTable:
             .values(lease_owner=owner, lease_until=until)
             .returning(*_c)
         )
-        async with self.transaction() as conn:
-            rows = (await conn.execute(statement)).mappings().all()
+        rows = conn.execute(statement).mappings().all()
         return sorted((VideoJobRecord(**row) for row in rows), key=lambda job: job.next_poll_at or now)
 
-    async def renew_leases(self, owner: str, job_ids: list[str], until: datetime) -> int:
+    @transactional
+    def renew_leases(conn: Connection, owner: str, job_ids: list[str], until: datetime) -> int:
         """Keep the leases of jobs this process is still asking about."""
         if not job_ids:
             return 0
-        async with self.transaction() as conn:
-            result = await conn.execute(
-                sa.update(video_jobs)
-                .where(_c.id.in_(job_ids), _c.lease_owner == owner)
-                .values(lease_until=until)
-            )
+        result = conn.execute(
+            sa.update(video_jobs).where(_c.id.in_(job_ids), _c.lease_owner == owner).values(lease_until=until)
+        )
         return int(result.rowcount)
 
-    async def release_lease(self, job_id: str, owner: str) -> None:
-        async with self.transaction() as conn:
-            await conn.execute(
-                sa.update(video_jobs)
-                .where(_c.id == job_id, _c.lease_owner == owner)
-                .values(lease_owner=None, lease_until=None)
-            )
+    @transactional
+    def release_lease(conn: Connection, job_id: str, owner: str) -> None:
+        conn.execute(
+            sa.update(video_jobs)
+            .where(_c.id == job_id, _c.lease_owner == owner)
+            .values(lease_owner=None, lease_until=None)
+        )
 
-    async def delete_job(self, job_id: str) -> bool:
-        async with self.transaction() as conn:
-            result = await conn.execute(sa.delete(video_jobs).where(_c.id == job_id))
-        return bool(result.rowcount)
+    @transactional
+    def delete_job(conn: Connection, job_id: str) -> bool:
+        return bool(conn.execute(sa.delete(video_jobs).where(_c.id == job_id)).rowcount)
 
-    async def count_jobs(self, *, active: bool | None = None) -> int:
+    @transactional
+    def count_jobs(conn: Connection, *, active: bool | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(video_jobs)
         if active is not None:
             query = query.where(_c.status.notin_(TERMINAL) if active else _c.status.in_(TERMINAL))
-        async with self.reading() as conn:
-            return int((await conn.execute(query)).scalar() or 0)
+        return int(conn.execute(query).scalar() or 0)
 
-    async def list_jobs(
-        self,
+    @transactional
+    def list_jobs(
+        conn: Connection,
         *,
         limit: int = 20,
         after: str | None = None,
@@ -213,6 +212,5 @@ class VideoJobsTable:
         if after is not None:
             query = query.where(_c.id < after if newest_first else _c.id > after)
         ordering = _c.id.desc() if newest_first else _c.id.asc()
-        async with self.reading() as conn:
-            rows = (await conn.execute(query.order_by(ordering).limit(limit + 1))).mappings().all()
+        rows = conn.execute(query.order_by(ordering).limit(limit + 1)).mappings().all()
         return [VideoJobRecord(**row) for row in rows[:limit]], len(rows) > limit

@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
+from irisgate.store.database import Database, transactional
 from irisgate.store.records import utc_now
 from irisgate.store.tables import webhook_attempts, webhook_deliveries, webhook_endpoints, webhook_events
 from irisgate.store.webhook_records import (
@@ -72,22 +73,22 @@ def _prefixed(row: Mapping[str, Any], prefix: str) -> dict[str, Any]:
 # -- inside a job's transaction (webhooks/outbox.py) ------------------------------------------------
 
 
-async def endpoints_for_job(conn: AsyncConnection, client_key_id: str | None) -> list[WebhookEndpointRecord]:
+def endpoints_for_job(conn: Connection, client_key_id: str | None) -> list[WebhookEndpointRecord]:
     """The enabled endpoints that hear of a job: those made without a virtual key, and those of the
     virtual key that made it."""
     owner = _e.owner_key_id.is_(None)
     if client_key_id is not None:
         owner = sa.or_(owner, _e.owner_key_id == client_key_id)
     query = sa.select(webhook_endpoints).where(_e.enabled.is_(True), owner)
-    return [endpoint_record(row) for row in (await conn.execute(query)).mappings()]
+    return [endpoint_record(row) for row in conn.execute(query).mappings()]
 
 
-async def insert_event(
-    conn: AsyncConnection, event: WebhookEventRecord, deliveries: Sequence[WebhookDeliveryRecord]
+def insert_event(
+    conn: Connection, event: WebhookEventRecord, deliveries: Sequence[WebhookDeliveryRecord]
 ) -> None:
-    await conn.execute(sa.insert(webhook_events).values(**dataclasses.asdict(event)))
+    conn.execute(sa.insert(webhook_events).values(**dataclasses.asdict(event)))
     if deliveries:
-        await conn.execute(sa.insert(webhook_deliveries), [dataclasses.asdict(d) for d in deliveries])
+        conn.execute(sa.insert(webhook_deliveries), [dataclasses.asdict(d) for d in deliveries])
 
 
 def _free(now: datetime) -> sa.ColumnElement[bool]:
@@ -95,26 +96,24 @@ def _free(now: datetime) -> sa.ColumnElement[bool]:
 
 
 class WebhooksTable:
-    """`Store`'s webhook methods (a mixin: it uses the store's `transaction` and `reading`)."""
+    """`Store`'s webhook methods (a mixin: it uses the store's `database`)."""
 
-    transaction: Any
-    reading: Any
-    dialect: str
+    database: Database
 
     # -- endpoints ---------------------------------------------------------------------------------
 
-    async def insert_webhook_endpoint(self, record: WebhookEndpointRecord) -> None:
-        async with self.transaction() as conn:
-            await conn.execute(sa.insert(webhook_endpoints).values(**_endpoint_values(record)))
+    @transactional
+    def insert_webhook_endpoint(conn: Connection, record: WebhookEndpointRecord) -> None:
+        conn.execute(sa.insert(webhook_endpoints).values(**_endpoint_values(record)))
 
-    async def get_webhook_endpoint(self, endpoint_id: str) -> WebhookEndpointRecord | None:
-        async with self.reading() as conn:
-            query = sa.select(webhook_endpoints).where(_e.id == endpoint_id)
-            row = (await conn.execute(query)).mappings().first()
+    @transactional
+    def get_webhook_endpoint(conn: Connection, endpoint_id: str) -> WebhookEndpointRecord | None:
+        row = conn.execute(sa.select(webhook_endpoints).where(_e.id == endpoint_id)).mappings().first()
         return endpoint_record(row) if row else None
 
-    async def list_webhook_endpoints(
-        self, owner_key_id: Any = ALL_OWNERS, *, limit: int = 20, after: str | None = None
+    @transactional
+    def list_webhook_endpoints(
+        conn: Connection, owner_key_id: Any = ALL_OWNERS, *, limit: int = 20, after: str | None = None
     ) -> tuple[list[WebhookEndpointRecord], bool]:
         """Newest first, after the endpoint ``after``; and whether more follow. ``owner_key_id``:
         a virtual key's id, None for those made without one, ``ALL_OWNERS`` for every one."""
@@ -126,33 +125,32 @@ class WebhooksTable:
             )
         if after is not None:
             query = query.where(_e.id < after)
-        async with self.reading() as conn:
-            rows = (await conn.execute(query.order_by(_e.id.desc()).limit(limit + 1))).mappings().all()
+        rows = conn.execute(query.order_by(_e.id.desc()).limit(limit + 1)).mappings().all()
         return [endpoint_record(row) for row in rows[:limit]], len(rows) > limit
 
-    async def update_webhook_endpoint(self, endpoint_id: str, **changes: Any) -> WebhookEndpointRecord | None:
+    @transactional
+    def update_webhook_endpoint(
+        conn: Connection, endpoint_id: str, **changes: Any
+    ) -> WebhookEndpointRecord | None:
         """Apply ``changes``. Disabling an endpoint ends its waiting deliveries failed; enabling one
         forgets its run of failures."""
         if "event_types" in changes:
             changes["event_types"] = list(changes["event_types"])
         if changes.get("enabled") is True:
             changes.update(disabled_reason=None, consecutive_failures=0, failing_since=None)
-        async with self.transaction() as conn:
-            statement = sa.update(webhook_endpoints).where(_e.id == endpoint_id).values(**changes)
-            row = (await conn.execute(statement.returning(*_e))).mappings().first()
-            if row is not None and changes.get("enabled") is False:
-                await _end_waiting(conn, endpoint_id, f"the endpoint was disabled: {row['disabled_reason']}")
+        statement = sa.update(webhook_endpoints).where(_e.id == endpoint_id).values(**changes)
+        row = conn.execute(statement.returning(*_e)).mappings().first()
+        if row is not None and changes.get("enabled") is False:
+            _end_waiting(conn, endpoint_id, f"the endpoint was disabled: {row['disabled_reason']}")
         return endpoint_record(row) if row else None
 
-    async def delete_webhook_endpoint(self, endpoint_id: str) -> bool:
+    @transactional
+    def delete_webhook_endpoint(conn: Connection, endpoint_id: str) -> bool:
         """The endpoint, its deliveries and their attempts."""
-        async with self.transaction() as conn:
-            deliveries = sa.select(_d.id).where(_d.endpoint_id == endpoint_id).scalar_subquery()
-            tried = webhook_attempts.c.delivery_id.in_(deliveries)
-            await conn.execute(sa.delete(webhook_attempts).where(tried))
-            await conn.execute(sa.delete(webhook_deliveries).where(_d.endpoint_id == endpoint_id))
-            result = await conn.execute(sa.delete(webhook_endpoints).where(_e.id == endpoint_id))
-        return bool(result.rowcount)
+        deliveries = sa.select(_d.id).where(_d.endpoint_id == endpoint_id).scalar_subquery()
+        conn.execute(sa.delete(webhook_attempts).where(webhook_attempts.c.delivery_id.in_(deliveries)))
+        conn.execute(sa.delete(webhook_deliveries).where(_d.endpoint_id == endpoint_id))
+        return bool(conn.execute(sa.delete(webhook_endpoints).where(_e.id == endpoint_id)).rowcount)
 
     # -- deliveries ----------------------------------------------------------------------------------
 
@@ -174,10 +172,10 @@ class WebhooksTable:
             .order_by(_d.next_attempt_at)
             .limit(limit)
         )
-        async with self.reading() as conn:  # a read first: most ticks find nothing, and take no write lock
-            if (await conn.execute(due.limit(1))).first() is None:
-                return []
-        if self.dialect == "postgresql":
+        # A read first, in its own transaction: most ticks find nothing, and take no write lock.
+        if not await self.database.run(lambda conn: conn.execute(due.limit(1)).first() is not None):
+            return []
+        if self.database.dialect == "postgresql":
             due = due.with_for_update(of=webhook_deliveries, skip_locked=True)
         claim = (
             sa.update(webhook_deliveries)
@@ -185,26 +183,29 @@ class WebhooksTable:
             .values(lease_owner=owner, lease_until=until)
             .returning(_d.id)
         )
-        async with self.transaction() as conn:
-            claimed = [row[0] for row in (await conn.execute(claim)).all()]
+
+        def take(conn: Connection) -> list[DueDelivery]:
+            claimed = [row[0] for row in conn.execute(claim).all()]
             if not claimed:
                 return []
-            rows = (await conn.execute(_bundle_query().where(_d.id.in_(claimed)))).mappings().all()
-        bundles = [_bundle(row) for row in rows]
+            rows = conn.execute(_bundle_query().where(_d.id.in_(claimed))).mappings().all()
+            return [_bundle(row) for row in rows]
+
+        bundles = await self.database.run(take)
         return sorted(bundles, key=lambda due: due.delivery.next_attempt_at or now)
 
-    async def renew_delivery_leases(self, owner: str, delivery_ids: list[str], until: datetime) -> None:
-        if not delivery_ids:
-            return
-        async with self.transaction() as conn:
-            await conn.execute(
+    @transactional
+    def renew_delivery_leases(conn: Connection, owner: str, delivery_ids: list[str], until: datetime) -> None:
+        if delivery_ids:
+            conn.execute(
                 sa.update(webhook_deliveries)
                 .where(_d.id.in_(delivery_ids), _d.lease_owner == owner)
                 .values(lease_until=until)
             )
 
-    async def record_attempts(
-        self, owner: str, attempts: Sequence[RecordedAttempt]
+    @transactional
+    def record_attempts(
+        conn: Connection, owner: str, attempts: Sequence[RecordedAttempt]
     ) -> list[WebhookEndpointRecord | None]:
         """Keep attempts, each giving its delivery's lease back with the delivery's next state, and
         counted in its endpoint's run of failures (one transaction for them all: the deliverer writes
@@ -214,56 +215,56 @@ class WebhooksTable:
         An attempt's ``disable_rule`` (failures in a row, seconds since the first): when the run
         reaches both, the endpoint is disabled, saying why, and its waiting deliveries end failed."""
         results: list[WebhookEndpointRecord | None] = []
-        async with self.transaction() as conn:
-            rows = [_attempt_values(a.attempt, a.delivery_id) for a in attempts]
-            await conn.execute(sa.insert(webhook_attempts), rows)
-            for item in attempts:
-                values = {"updated_at": utc_now(), "lease_owner": None, "lease_until": None, **item.changes}
-                statement = (
-                    sa.update(webhook_deliveries)
-                    .where(_d.id == item.delivery_id, _d.lease_owner == owner)
-                    .values(**values)
-                    .returning(_d.endpoint_id)
-                )
-                endpoint_id = (await conn.execute(statement)).scalar()
-                if endpoint_id is None:
-                    results.append(None)
-                else:
-                    results.append(await _count_outcome(conn, endpoint_id, item.attempt, item.disable_rule))
+        conn.execute(
+            sa.insert(webhook_attempts), [_attempt_values(a.attempt, a.delivery_id) for a in attempts]
+        )
+        for item in attempts:
+            values = {"updated_at": utc_now(), "lease_owner": None, "lease_until": None, **item.changes}
+            statement = (
+                sa.update(webhook_deliveries)
+                .where(_d.id == item.delivery_id, _d.lease_owner == owner)
+                .values(**values)
+                .returning(_d.endpoint_id)
+            )
+            endpoint_id = conn.execute(statement).scalar()
+            if endpoint_id is None:
+                results.append(None)
+            else:
+                results.append(_count_outcome(conn, endpoint_id, item.attempt, item.disable_rule))
         return results
 
-    async def release_delivery_lease(self, delivery_id: str, owner: str) -> None:
-        async with self.transaction() as conn:
-            await conn.execute(
-                sa.update(webhook_deliveries)
-                .where(_d.id == delivery_id, _d.lease_owner == owner)
-                .values(lease_owner=None, lease_until=None)
-            )
+    @transactional
+    def release_delivery_lease(conn: Connection, delivery_id: str, owner: str) -> None:
+        conn.execute(
+            sa.update(webhook_deliveries)
+            .where(_d.id == delivery_id, _d.lease_owner == owner)
+            .values(lease_owner=None, lease_until=None)
+        )
 
-    async def record_sent_event(
-        self,
+    @transactional
+    def record_sent_event(
+        conn: Connection,
         event: WebhookEventRecord,
         delivery: WebhookDeliveryRecord,
         attempts: Sequence[WebhookAttemptRecord],
     ) -> None:
         """An event sent already (a `test`), its delivery in its final state and its attempt."""
-        async with self.transaction() as conn:
-            await insert_event(conn, event, [delivery])
-            if attempts:
-                rows = [_attempt_values(attempt, delivery.id) for attempt in attempts]
-                await conn.execute(sa.insert(webhook_attempts), rows)
+        insert_event(conn, event, [delivery])
+        if attempts:
+            conn.execute(sa.insert(webhook_attempts), [_attempt_values(a, delivery.id) for a in attempts])
 
-    async def add_delivery(self, delivery: WebhookDeliveryRecord) -> None:
+    @transactional
+    def add_delivery(conn: Connection, delivery: WebhookDeliveryRecord) -> None:
         """Another delivery of an event already in the outbox (a redelivery)."""
-        async with self.transaction() as conn:
-            await conn.execute(sa.insert(webhook_deliveries).values(**dataclasses.asdict(delivery)))
+        conn.execute(sa.insert(webhook_deliveries).values(**dataclasses.asdict(delivery)))
 
     async def get_delivery(self, delivery_id: str) -> DeliveryView | None:
         views = await self.list_deliveries(delivery_id=delivery_id, limit=1)
         return views[0] if views else None
 
-    async def list_deliveries(
-        self,
+    @transactional
+    def list_deliveries(
+        conn: Connection,
         *,
         endpoint_id: str | None = None,
         event_id: str | None = None,
@@ -282,18 +283,16 @@ class WebhooksTable:
         if before is not None:
             query = query.where(_d.id < before)
         query = query.order_by(_d.id.desc()).limit(max(1, min(limit, MAX_PAGE + 1)))  # + 1: has_more
-        async with self.reading() as conn:
-            rows = (await conn.execute(query)).mappings().all()
-            ids = [row["d_id"] for row in rows]
-            attempts: dict[str, list[WebhookAttemptRecord]] = {delivery: [] for delivery in ids}
-            if ids:
-                tried = (
-                    sa.select(webhook_attempts)
-                    .where(webhook_attempts.c.delivery_id.in_(ids))
-                    .order_by(webhook_attempts.c.id)
-                )
-                for row in (await conn.execute(tried)).mappings():
-                    attempts[row["delivery_id"]].append(WebhookAttemptRecord(**row))
+        rows = conn.execute(query).mappings().all()
+        attempts: dict[str, list[WebhookAttemptRecord]] = {row["d_id"]: [] for row in rows}
+        if attempts:
+            tried = (
+                sa.select(webhook_attempts)
+                .where(webhook_attempts.c.delivery_id.in_(list(attempts)))
+                .order_by(webhook_attempts.c.id)
+            )
+            for row in conn.execute(tried).mappings():
+                attempts[row["delivery_id"]].append(WebhookAttemptRecord(**row))
         views = []
         for row in rows:
             bundle = _bundle(row)
@@ -323,18 +322,18 @@ def _bundle(row: Mapping[str, Any]) -> DueDelivery:
     )
 
 
-async def _end_waiting(conn: AsyncConnection, endpoint_id: str, why: str) -> None:
+def _end_waiting(conn: Connection, endpoint_id: str, why: str) -> None:
     """End an endpoint's waiting deliveries (not those being sent now: their attempt ends them)."""
     now = utc_now()
-    await conn.execute(
+    conn.execute(
         sa.update(webhook_deliveries)
         .where(_d.endpoint_id == endpoint_id, _d.status == PENDING, _free(now))
         .values(status=FAILED, next_attempt_at=None, last_error=why, ended_at=now, updated_at=now)
     )
 
 
-async def _count_outcome(
-    conn: AsyncConnection,
+def _count_outcome(
+    conn: Connection,
     endpoint_id: str,
     attempt: WebhookAttemptRecord,
     disable_rule: tuple[int, float] | None,
@@ -348,7 +347,7 @@ async def _count_outcome(
             "failing_since": sa.func.coalesce(_e.failing_since, attempt.attempted_at),
         }
     statement = sa.update(webhook_endpoints).where(_e.id == endpoint_id).values(**values).returning(*_e)
-    row = (await conn.execute(statement)).mappings().first()
+    row = conn.execute(statement).mappings().first()
     if row is None:
         return None
     endpoint = endpoint_record(row)
@@ -370,6 +369,6 @@ async def _count_outcome(
         .values(enabled=False, disabled_reason=reason, updated_at=now)
         .returning(*_e)
     )
-    row = (await conn.execute(disabled)).mappings().first()
-    await _end_waiting(conn, endpoint_id, f"the endpoint was {reason}")
+    row = conn.execute(disabled).mappings().first()
+    _end_waiting(conn, endpoint_id, f"the endpoint was {reason}")
     return endpoint_record(row) if row else endpoint

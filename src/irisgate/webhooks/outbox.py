@@ -9,19 +9,19 @@ written for a job no endpoint hears of.
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
 from irisgate.store import VideoJobRecord, utc_now
 from irisgate.store.webhooks import PENDING, WebhookDeliveryRecord, endpoints_for_job, insert_event
 from irisgate.webhooks.events import DELIVERY_PREFIX, VIDEO_COMPLETED, VIDEO_FAILED, new_id, video_event
 
 
-async def queue_job_event(conn: AsyncConnection, job: VideoJobRecord) -> None:
+def queue_job_event(conn: Connection, job: VideoJobRecord) -> None:
     """A `JobEndHook`: runs inside the transaction that ends ``job``."""
     event_type = VIDEO_COMPLETED if job.status == "completed" else VIDEO_FAILED
     endpoints = [
         endpoint
-        for endpoint in await endpoints_for_job(conn, job.client_key_id)
+        for endpoint in endpoints_for_job(conn, job.client_key_id)
         if event_type in endpoint.event_types
     ]
     if not endpoints:
@@ -40,4 +40,4 @@ async def queue_job_event(conn: AsyncConnection, job: VideoJobRecord) -> None:
         )
         for endpoint in endpoints
     ]
-    await insert_event(conn, event, deliveries)
+    insert_event(conn, event, deliveries)
