@@ -38,7 +38,9 @@ Operation = Callable[[Connection], T]
 # pg_advisory_xact_lock key serialising exclusive transactions across instances ("iris").
 _PG_LOCK_KEY = 0x69726973
 # SQLite takes one writer at a time and the work is mostly CPU under the GIL, so a few threads
-# suffice; more than one lets reads go on while a write waits for another process's lock.
+# suffice. More than one keeps a request's operation from queueing behind a long one (a batch of
+# the settler's, a wait for another process's write lock); one thread used a little less CPU but
+# had a far longer tail (bench/RESULTS.md, 2026-12-03).
 SQLITE_THREADS = 4
 
 
