@@ -176,7 +176,9 @@ def streaming_table(suite: Suite) -> list[str]:
     lines += [
         "",
         f"irisgate RSS before the downloads {start / 1024:.1f} MiB; peak growth during a download "
-        f"{growth / 1024:.1f} MiB (sampled every 5 ms).",
+        f"{growth / 1024:.1f} MiB (sampled every 5 ms). irisgate served {suite.streaming['served']}; "
+        f"the downloads began once it had been quiet for a second ({suite.streaming['quiet_after']:.0f} s "
+        "after the video completed: its media keeper's copy, its settler's backlog).",
         "",
     ]
     return lines
