@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import os
 import sqlite3
 import uuid
@@ -596,6 +597,23 @@ async def test_a_store_that_cannot_be_used_is_a_503_and_recovers(tmp_path: Path)
         assert await store.get_job(one.id) == one
     finally:
         await store.close()
+
+
+async def test_an_in_memory_store_is_one_database_from_open_to_close(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """`sqlite:///:memory:` lives in its one connection: every operation must see it, and closing it
+    (from another thread than the store's) must not fail."""
+    store = await Store.open("sqlite:///:memory:")
+    try:
+        await store.migrate()
+        one = job(1)
+        await asyncio.gather(*(store.insert_job(job(n)) for n in range(2, 6)), store.insert_job(one))
+        assert await store.get_job(one.id) == one
+        assert await store.count_jobs() == 5
+    finally:
+        await store.close()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 async def test_the_database_file_is_private(tmp_path: Path) -> None:

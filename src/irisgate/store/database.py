@@ -132,7 +132,6 @@ def open_database(url: str) -> Database:
     engine = create_engine(url)
     if isinstance(engine, AsyncEngine):
         return AsyncDatabase(engine)
-    # An in-memory database (or a `file:` URI) lives in its connection: one thread, one connection
-    # (SQLAlchemy's SingletonThreadPool), so every operation sees the same database.
+    # An in-memory database (or a `file:` URI) is one connection (`engine.py`), used by one thread.
     in_file = sqlite_file_path(engine.url) is not None
     return ThreadedDatabase(engine, SQLITE_THREADS if in_file else 1)

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
 
 from irisgate.store.errors import StoreUnavailable, file_problem
 
@@ -59,7 +60,13 @@ def create_engine(url: str) -> Engine | AsyncEngine:
     database = sqlite_file_path(parsed)
     if database is not None:
         create_private_file(Path(database).expanduser())
-    engine = sa.create_engine(url, hide_parameters=True)
+        engine = sa.create_engine(url, hide_parameters=True)
+    else:
+        # An in-memory database lives in its one connection: SQLAlchemy's documented recipe for
+        # using it from other threads (the store's one thread, and closing it from another).
+        engine = sa.create_engine(
+            url, hide_parameters=True, poolclass=StaticPool, connect_args={"check_same_thread": False}
+        )
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
