@@ -78,7 +78,7 @@ class AdminService:
             "updated_at": now,
         }
         keys = [{**values, "created_at": now, "updated_at": now} for values in key_rows]
-        await self.store.run(lambda conn: admin_rows.insert_provider(conn, provider, keys))
+        await self.store.run(admin_rows.insert_provider, provider, keys)
         await self.registry.reload()
         return await self.get_provider(name)
 
@@ -90,13 +90,13 @@ class AdminService:
             )
         network = self._network(name, body.get("network_config"))
         changes = {"network_config": network, "updated_at": utc_now()}
-        await self.store.run(lambda conn: admin_rows.update_provider(conn, row.name, changes))
+        await self.store.run(admin_rows.update_provider, row.name, changes)
         await self.registry.reload()
         return await self.get_provider(name)
 
     async def delete_provider(self, name: str) -> None:
         await self._writable_provider(name)
-        await self.store.run(lambda conn: admin_rows.delete_provider(conn, name))
+        await self.store.run(admin_rows.delete_provider, name)
         await self.registry.reload()
 
     # -- keys --------------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ class AdminService:
         values = self._new_key(provider, body, None, taken)
         now = utc_now()
         keys = [{**values, "created_at": now, "updated_at": now}]
-        await self.store.run(lambda conn: admin_rows.insert_keys(conn, keys))
+        await self.store.run(admin_rows.insert_keys, keys)
         await self.registry.reload()
         return await self.get_key(provider, values["id"])
 
@@ -139,7 +139,7 @@ class AdminService:
             changes.update(self._secret_columns(body["value"], "value"))
         changes.update(_key_settings(body, None, partial=True))
         changes["updated_at"] = utc_now()
-        await self.store.run(lambda conn: admin_rows.update_key(conn, key_id, changes))
+        await self.store.run(admin_rows.update_key, key_id, changes)
         await self.registry.reload()
         return await self.get_key(provider, key_id)
 
@@ -147,7 +147,7 @@ class AdminService:
         record = await self._key(provider, key_id)
         if record.source == "file":
             raise read_only(f"Key '{record.name}' of {provider}")
-        await self.store.run(lambda conn: admin_rows.delete_key(conn, key_id))
+        await self.store.run(admin_rows.delete_key, key_id)
         await self.registry.reload()
 
     # -- helpers -----------------------------------------------------------------------------------

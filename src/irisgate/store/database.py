@@ -33,7 +33,7 @@ from irisgate.store.errors import UNAVAILABLE, StoreUnavailable, describe
 
 T = TypeVar("T")
 P = ParamSpec("P")
-Operation = Callable[[Connection], T]
+Operation = Callable[..., T]  # a function of a synchronous ``Connection`` (and its own arguments)
 
 # pg_advisory_xact_lock key serialising exclusive transactions across instances ("iris").
 _PG_LOCK_KEY = 0x69726973
@@ -48,9 +48,9 @@ class Database(Protocol):
     @property
     def dialect(self) -> str: ...
 
-    async def run(self, operation: Operation[T], *, exclusive: bool = False) -> T:
-        """Run ``operation`` in one transaction (committed if it returns, rolled back if it
-        raises). ``exclusive`` serialises it against other exclusive ones (``BEGIN IMMEDIATE`` on
+    async def run(self, operation: Operation[T], *args: Any, exclusive: bool = False) -> T:
+        """Run ``operation(conn, *args)`` in one transaction (committed if it returns, rolled back
+        if it raises). ``exclusive`` serialises it against other exclusive ones (``BEGIN IMMEDIATE`` on
         SQLite, a transaction-level advisory lock on PostgreSQL)."""
         ...
 
@@ -68,19 +68,19 @@ class ThreadedDatabase:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    async def run(self, operation: Operation[T], *, exclusive: bool = False) -> T:
+    async def run(self, operation: Operation[T], *args: Any, exclusive: bool = False) -> T:
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._threads, self._run_here, operation, exclusive)
+            return await loop.run_in_executor(self._threads, self._run_here, operation, args, exclusive)
         except UNAVAILABLE as error:
             raise StoreUnavailable(describe(error)) from error
 
-    def _run_here(self, operation: Operation[T], exclusive: bool) -> T:
+    def _run_here(self, operation: Operation[T], args: tuple[Any, ...], exclusive: bool) -> T:
         with self.engine.connect() as conn:
             if exclusive:
                 conn.execution_options(**{IMMEDIATE: True})
             with conn.begin():
-                return operation(conn)
+                return operation(conn, *args)
 
     async def close(self) -> None:
         # The threads first: an operation still running finishes with its connection.
@@ -98,12 +98,12 @@ class AsyncDatabase:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
-    async def run(self, operation: Operation[T], *, exclusive: bool = False) -> T:
+    async def run(self, operation: Operation[T], *args: Any, exclusive: bool = False) -> T:
         try:
             async with self.engine.connect() as conn, conn.begin():
                 if exclusive:
                     await conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
-                return await conn.run_sync(operation)
+                return await conn.run_sync(operation, *args)
         except UNAVAILABLE as error:
             raise StoreUnavailable(describe(error)) from error
 

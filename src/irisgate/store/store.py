@@ -85,10 +85,10 @@ class Store(VideoJobsTable, MediaTable, WebhooksTable):
     async def close(self) -> None:
         await self.database.close()
 
-    async def run(self, operation: Operation[T], *, exclusive: bool = False) -> T:
-        """Run a store operation, a function of a synchronous ``Connection``, whole in one
-        transaction (`database.py`)."""
-        return await self.database.run(operation, exclusive=exclusive)
+    async def run(self, operation: Operation[T], *args: Any, exclusive: bool = False) -> T:
+        """Run a store operation, ``operation(conn, *args)`` with a synchronous ``Connection``,
+        whole in one transaction (`database.py`)."""
+        return await self.database.run(operation, *args, exclusive=exclusive)
 
     async def migrate(self) -> None:
         """Bring the schema to the newest revision (safe to run concurrently from several instances)."""
@@ -197,7 +197,7 @@ class Store(VideoJobsTable, MediaTable, WebhooksTable):
         """Refuse the session with this nonce from now on, on every instance sharing the store, and
         forget the revocations of sessions that have expired anyway (their cookies are refused by then)."""
         with contextlib.suppress(sa.exc.IntegrityError):  # two sign-outs at once: the other recorded it
-            await self.run(lambda conn: _revoke_session(conn, nonce, expires_at))
+            await self.run(_revoke_session, nonce, expires_at)
 
     @transactional
     def session_revoked(conn: Connection, nonce: str) -> bool:
